@@ -1,0 +1,44 @@
+import type { DependencyContainer } from "tsyringe";
+import { OidcConfigManager } from "./OidcConfigManager.js";
+import { OidcHttpMiddleware } from "./middlewares/OidcHttpMiddleware.js";
+import { OidcSocketAdminMiddleware } from "./middlewares/OidcSocketAdminMiddleware.js";
+import { OidcSocketMiddleware } from "./middlewares/OidcSocketMiddleware.js";
+
+/** The IOServer classes of the package, bound to one container. */
+export interface BoundOidcClasses {
+  OidcConfigManager: typeof OidcConfigManager;
+  OidcHttpMiddleware: typeof OidcHttpMiddleware;
+  OidcSocketMiddleware: typeof OidcSocketMiddleware;
+  OidcSocketAdminMiddleware: typeof OidcSocketAdminMiddleware;
+}
+
+/**
+ * Makes the manager and middleware classes resolve from `container`
+ * instead of the default `oidcContainer`. IOServer constructs middlewares
+ * with no arguments, so the container travels on the class: two IOServer
+ * instances in one process (or two tests) can each have their own bindings.
+ *
+ * @example
+ * ```ts
+ * const c = createOidcContainer();
+ * c.register(TOKENS.JwksVerifier, { useValue: fakeVerifier });
+ * const { OidcHttpMiddleware } = bindOidcMiddlewares(c);
+ * server.addController({ name: "profile", controller: ProfileController, middlewares: [OidcHttpMiddleware] });
+ * ```
+ */
+export function bindOidcMiddlewares(container: DependencyContainer): BoundOidcClasses {
+  return {
+    OidcConfigManager: class extends OidcConfigManager {
+      static override container = container;
+    },
+    OidcHttpMiddleware: class extends OidcHttpMiddleware {
+      static override container = container;
+    },
+    OidcSocketMiddleware: class extends OidcSocketMiddleware {
+      static override container = container;
+    },
+    OidcSocketAdminMiddleware: class extends OidcSocketAdminMiddleware {
+      static override container = container;
+    },
+  };
+}

@@ -1,0 +1,193 @@
+import { ERR_AUTH_MISCONFIGURED, OidcError } from "./errors.js";
+
+/** Asymmetric JWS algorithms the verifier can be allowed to accept. */
+export const SUPPORTED_ALGORITHMS = Object.freeze([
+  "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519",
+] as const);
+export type SupportedAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
+
+/** The validated settings every part of the package reads. Durations are in seconds. */
+export interface OidcConfig {
+  /** Base URL of the auth service (`AUTH_SERVICE_URL`). */
+  authServiceUrl: string;
+  /** The application's slug at the auth service (`AUTH_SERVICE_APP_SLUG`). */
+  appSlug: string;
+  /** `AUTH_SERVICE_JWKS_URI`; default `<authServiceUrl>/api/auth/jwks`. */
+  jwksUri: string;
+  /** Exact expected `iss` (`AUTH_SERVICE_ISSUER`); default `authServiceUrl` without trailing slash. */
+  issuer: string;
+  /** Expected `aud` value (`AUTH_SERVICE_AUDIENCE`); default `appSlug`. */
+  audience: string;
+  /** Accepted `alg` values (`AUTH_SERVICE_ALGORITHMS`); asymmetric only. */
+  algorithms: SupportedAlgorithm[];
+  /** Leeway for `exp`/`nbf`/`iat` (`AUTH_SERVICE_CLOCK_TOLERANCE`), 0–60, default 5. */
+  clockToleranceSeconds: number;
+  /** Refuse tokens whose `iat` is older than this (`AUTH_SERVICE_MAX_TOKEN_AGE`); off by default. */
+  maxTokenAgeSeconds: number | undefined;
+  /** Required header `typ` values, e.g. `["at+jwt"]` (`AUTH_SERVICE_TOKEN_TYPES`); empty = any. */
+  tokenTypes: string[];
+  /** Required `azp`/`client_id` values (`AUTH_SERVICE_AUTHORIZED_PARTIES`); empty = not checked. */
+  authorizedParties: string[];
+  /** Longest token accepted, in bytes (`AUTH_SERVICE_MAX_TOKEN_BYTES`), default 8192. */
+  maxTokenBytes: number;
+  /** JWKS fetch timeout (`AUTH_SERVICE_JWKS_TIMEOUT`), default 5. */
+  jwksTimeoutSeconds: number;
+  /** Minimum time between refetches for unknown `kid`s (`AUTH_SERVICE_JWKS_COOLDOWN`), default 30. */
+  jwksCooldownSeconds: number;
+  /** Age after which the key set is refreshed (`AUTH_SERVICE_JWKS_MAX_AGE`), default 600. */
+  jwksMaxAgeSeconds: number;
+  /** How long past max age cached keys keep serving while the JWKS is unreachable (`AUTH_SERVICE_JWKS_STALE`), default 3600. */
+  jwksStaleSeconds: number;
+  /** Allow `http:` JWKS/issuer URLs on non-loopback hosts (`AUTH_SERVICE_ALLOW_INSECURE_HTTP`). */
+  allowInsecureHttp: boolean;
+}
+
+/** What a caller must give; everything else has a default. */
+export type OidcConfigInput = Pick<OidcConfig, "authServiceUrl" | "appSlug"> & Partial<OidcConfig>;
+
+type Parser<T> = (raw: string, name: string) => T;
+
+interface Setting<K extends keyof OidcConfig> {
+  env: string;
+  parse: Parser<OidcConfig[K]>;
+}
+
+const fail = (name: string, why: string): never => {
+  throw new OidcError(ERR_AUTH_MISCONFIGURED, { message: `Invalid OIDC configuration: ${name} ${why}`, reason: `${name} ${why}` });
+};
+
+const text: Parser<string> = (raw) => raw;
+const list: Parser<string[]> = (raw) => raw.split(",").map((s) => s.trim()).filter(Boolean);
+const seconds: Parser<number> = (raw, name) => {
+  const value = Number(raw);
+  return raw.trim() !== "" && Number.isFinite(value) && value >= 0 ? value : fail(name, `must be a number of seconds ≥ 0 (got "${raw}")`);
+};
+const bool: Parser<boolean> = (raw, name) => {
+  const v = raw.trim().toLowerCase();
+  if (v === "true" || v === "1") return true;
+  if (v === "false" || v === "0" || v === "") return false;
+  return fail(name, `must be "true" or "false" (got "${raw}")`);
+};
+
+/** Environment variable and parser for every field; the single map between the two worlds. */
+const SETTINGS: { [K in keyof OidcConfig]-?: Setting<K> } = {
+  authServiceUrl: { env: "AUTH_SERVICE_URL", parse: text },
+  appSlug: { env: "AUTH_SERVICE_APP_SLUG", parse: text },
+  jwksUri: { env: "AUTH_SERVICE_JWKS_URI", parse: text },
+  issuer: { env: "AUTH_SERVICE_ISSUER", parse: text },
+  audience: { env: "AUTH_SERVICE_AUDIENCE", parse: text },
+  algorithms: { env: "AUTH_SERVICE_ALGORITHMS", parse: list as Parser<SupportedAlgorithm[]> },
+  clockToleranceSeconds: { env: "AUTH_SERVICE_CLOCK_TOLERANCE", parse: seconds },
+  maxTokenAgeSeconds: { env: "AUTH_SERVICE_MAX_TOKEN_AGE", parse: seconds },
+  tokenTypes: { env: "AUTH_SERVICE_TOKEN_TYPES", parse: list },
+  authorizedParties: { env: "AUTH_SERVICE_AUTHORIZED_PARTIES", parse: list },
+  maxTokenBytes: { env: "AUTH_SERVICE_MAX_TOKEN_BYTES", parse: seconds },
+  jwksTimeoutSeconds: { env: "AUTH_SERVICE_JWKS_TIMEOUT", parse: seconds },
+  jwksCooldownSeconds: { env: "AUTH_SERVICE_JWKS_COOLDOWN", parse: seconds },
+  jwksMaxAgeSeconds: { env: "AUTH_SERVICE_JWKS_MAX_AGE", parse: seconds },
+  jwksStaleSeconds: { env: "AUTH_SERVICE_JWKS_STALE", parse: seconds },
+  allowInsecureHttp: { env: "AUTH_SERVICE_ALLOW_INSECURE_HTTP", parse: bool },
+};
+
+/** The environment variable behind each `OidcConfig` field (for docs and error messages). */
+export const OIDC_ENV_VARS: Readonly<Record<keyof OidcConfig, string>> = Object.freeze(
+  Object.fromEntries(Object.entries(SETTINGS).map(([field, s]) => [field, s.env])) as Record<keyof OidcConfig, string>,
+);
+
+/**
+ * Reads the `AUTH_SERVICE_*` variables into a validated config. Throws an
+ * `OidcError` with code `ERR_AUTH_MISCONFIGURED` whose message names the
+ * missing or invalid variable.
+ */
+export function readOidcConfigFromEnv(env: NodeJS.ProcessEnv): OidcConfig {
+  const input: Record<string, unknown> = {};
+  for (const [field, setting] of Object.entries(SETTINGS) as [keyof OidcConfig, Setting<keyof OidcConfig>][]) {
+    const raw = env[setting.env];
+    if (raw !== undefined && raw.trim() !== "") input[field] = setting.parse(raw.trim(), setting.env);
+  }
+  return validate(input as Partial<OidcConfig>, (field) => SETTINGS[field].env);
+}
+
+/**
+ * Completes and validates a programmatic config (as `verifyOidcToken` takes
+ * it). Errors name the field.
+ */
+export function resolveOidcConfig(input: OidcConfigInput): OidcConfig {
+  if (input === null || typeof input !== "object") fail("config", "must be an object");
+  return validate(input, (field) => field);
+}
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) => string): OidcConfig {
+  const required = (field: "authServiceUrl" | "appSlug"): string => {
+    const value = input[field];
+    return typeof value === "string" && value.trim() !== "" ? value.trim() : fail(nameOf(field), "is required");
+  };
+  const authServiceUrl = required("authServiceUrl");
+  const appSlug = required("appSlug");
+  const base = authServiceUrl.replace(/\/+$/, "");
+  const allowInsecureHttp = input.allowInsecureHttp ?? false;
+
+  const url = (field: "authServiceUrl" | "jwksUri" | "issuer", value: string, mustBeSecure: boolean): string => {
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      return fail(nameOf(field), `must be an absolute URL (got "${value}")`);
+    }
+    if (parsed.protocol !== "https:" && parsed.protocol !== "http:") fail(nameOf(field), "must be an http(s) URL");
+    if (mustBeSecure && parsed.protocol === "http:" && !allowInsecureHttp && !LOOPBACK_HOSTS.has(parsed.hostname)) {
+      fail(nameOf(field), `must use https: (http: is only allowed for loopback hosts unless ${nameOf("allowInsecureHttp")}=true)`);
+    }
+    return value;
+  };
+
+  url("authServiceUrl", authServiceUrl, false);
+  const jwksUri = url("jwksUri", input.jwksUri?.trim() || `${base}/api/auth/jwks`, true);
+  // The issuer is compared as an exact string (RFC 8725 §3.8); only a URL-shaped issuer is checked for https.
+  const issuer = input.issuer?.trim() || base;
+  if (/^https?:/i.test(issuer)) url("issuer", issuer, true);
+
+  const algorithms = input.algorithms ?? ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
+  if (!Array.isArray(algorithms) || algorithms.length === 0) fail(nameOf("algorithms"), "must list at least one algorithm");
+  for (const alg of algorithms) {
+    if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(alg)) {
+      fail(nameOf("algorithms"), `contains "${String(alg)}": only asymmetric algorithms (${SUPPORTED_ALGORITHMS.join(", ")}) are allowed; "none" and HS* never are`);
+    }
+  }
+
+  const num = (field: keyof OidcConfig, fallback: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const value = (input[field] as number | undefined) ?? fallback;
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) return fail(nameOf(field), "must be a number ≥ 0");
+    if (value > max) return fail(nameOf(field), `must be at most ${max}`);
+    return value;
+  };
+  const strings = (field: "tokenTypes" | "authorizedParties"): string[] => {
+    const value = input[field] ?? [];
+    if (!Array.isArray(value) || value.some((v) => typeof v !== "string" || v === "")) fail(nameOf(field), "must be a list of non-empty strings");
+    return [...value];
+  };
+
+  const maxTokenBytes = num("maxTokenBytes", 8192);
+  if (maxTokenBytes < 64) fail(nameOf("maxTokenBytes"), "must be at least 64");
+
+  return Object.freeze({
+    authServiceUrl,
+    appSlug,
+    jwksUri,
+    issuer,
+    audience: input.audience?.trim() || appSlug,
+    algorithms: [...algorithms],
+    clockToleranceSeconds: num("clockToleranceSeconds", 5, 60),
+    maxTokenAgeSeconds: input.maxTokenAgeSeconds === undefined ? undefined : num("maxTokenAgeSeconds", 0),
+    tokenTypes: strings("tokenTypes"),
+    authorizedParties: strings("authorizedParties"),
+    maxTokenBytes,
+    jwksTimeoutSeconds: num("jwksTimeoutSeconds", 5),
+    jwksCooldownSeconds: num("jwksCooldownSeconds", 30),
+    jwksMaxAgeSeconds: num("jwksMaxAgeSeconds", 600),
+    jwksStaleSeconds: num("jwksStaleSeconds", 3600),
+    allowInsecureHttp,
+  }) as OidcConfig;
+}

@@ -1,0 +1,63 @@
+import "reflect-metadata";
+import { container as tsyringeRoot, instanceCachingFactory, Lifecycle, type DependencyContainer } from "tsyringe";
+import { TOKENS, type AppHandle } from "./tokens.js";
+import { systemClock } from "./services/Clock.js";
+import { createOidcLogger } from "./services/logger.js";
+import { EnvConfigService } from "./services/ConfigService.js";
+import { KeySetRegistry } from "./services/KeySetRegistry.js";
+import { JwksVerifier } from "./services/JwksVerifier.js";
+import { AppHandleUserProvisioner } from "./services/UserProvisioner.js";
+import { AppHandleSessionRegistrar } from "./services/SocketSessionRegistrar.js";
+import { AuthPipeline } from "./services/AuthPipeline.js";
+
+/**
+ * A new, isolated container with every default binding. Nothing resolved
+ * from it is shared with other containers: use one per test, or one per
+ * IOServer instance, and bind middleware classes to it with
+ * `bindOidcMiddlewares(container)`.
+ *
+ * Shared collaborators (config, key sets, verifier, logger) are singletons
+ * of this container; the appHandle adapters (provisioner, session
+ * registrar) are container-scoped, so each middleware `handle(appHandle)`
+ * gets its own, bound to that IOServer's appHandle.
+ *
+ * @example
+ * ```ts
+ * const c = createOidcContainer();
+ * c.register(TOKENS.UserProvisioner, { useValue: myProvisioner });
+ * ```
+ */
+export function createOidcContainer(): DependencyContainer {
+  const c = tsyringeRoot.createChildContainer();
+  c.register(TOKENS.Environment, { useValue: process.env });
+  c.register(TOKENS.Clock, { useValue: systemClock });
+  c.register(TOKENS.Logger, { useFactory: instanceCachingFactory(() => createOidcLogger()) });
+  c.register(TOKENS.ConfigService, { useClass: EnvConfigService }, { lifecycle: Lifecycle.Singleton });
+  c.register(TOKENS.KeySetRegistry, { useClass: KeySetRegistry }, { lifecycle: Lifecycle.Singleton });
+  c.register(TOKENS.JwksVerifier, { useClass: JwksVerifier }, { lifecycle: Lifecycle.Singleton });
+  c.register(TOKENS.UserProvisioner, { useClass: AppHandleUserProvisioner }, { lifecycle: Lifecycle.ContainerScoped });
+  c.register(TOKENS.SocketSessionRegistrar, { useClass: AppHandleSessionRegistrar }, { lifecycle: Lifecycle.ContainerScoped });
+  c.register(TOKENS.AuthPipeline, { useClass: AuthPipeline });
+  return c;
+}
+
+/**
+ * The container the default exported middleware classes and
+ * `verifyOidcToken` use. Override a collaborator for the whole app by
+ * registering on it before `server.addController`/`server.start()`:
+ *
+ * ```ts
+ * oidcContainer.register(TOKENS.UserProvisioner, { useClass: MyProvisioner });
+ * ```
+ */
+export const oidcContainer: DependencyContainer = createOidcContainer();
+
+/**
+ * The scope one middleware `handle(appHandle)` call resolves from: a child
+ * of `container` that knows this IOServer's appHandle.
+ */
+export function scopeFor(container: DependencyContainer, appHandle: AppHandle | undefined): DependencyContainer {
+  const scope = container.createChildContainer();
+  scope.register(TOKENS.AppHandle, { useValue: appHandle ?? {} });
+  return scope;
+}

@@ -1,0 +1,44 @@
+// tsyringe needs the Reflect metadata polyfill before any decorated class is evaluated.
+import "reflect-metadata";
+
+export { OidcConfigManager } from "./OidcConfigManager.js";
+export { OidcHttpMiddleware } from "./middlewares/OidcHttpMiddleware.js";
+export { OidcSocketMiddleware, type SocketNext } from "./middlewares/OidcSocketMiddleware.js";
+export { OidcSocketAdminMiddleware } from "./middlewares/OidcSocketAdminMiddleware.js";
+export { bindOidcMiddlewares, type BoundOidcClasses } from "./bindOidcMiddlewares.js";
+export { verifyOidcToken } from "./verifyOidcToken.js";
+export { createOidcContainer, oidcContainer } from "./container.js";
+export { TOKENS, type AppHandle } from "./tokens.js";
+
+export {
+  OIDC_ENV_VARS,
+  SUPPORTED_ALGORITHMS,
+  readOidcConfigFromEnv,
+  resolveOidcConfig,
+  type OidcConfig,
+  type OidcConfigInput,
+  type SupportedAlgorithm,
+} from "./config.js";
+export {
+  ERR_AUTH_MISCONFIGURED,
+  ERR_AUTH_TOKEN_INVALID,
+  ERR_AUTH_TOKEN_REQUIRED,
+  ERR_AUTH_UNAVAILABLE,
+  ERR_FORBIDDEN,
+  ERR_USER_DISABLED,
+  ERR_USER_PROVISION_FAILED,
+  OIDC_ERROR_STATUS,
+  OidcError,
+  type OidcErrorCode,
+} from "./errors.js";
+export type { LocalUser, OidcFeatures, OidcUserContext, UserProfile, VerifiedClaims } from "./types.js";
+
+export { EnvConfigService, StaticConfigService, type ConfigService } from "./services/ConfigService.js";
+export { JwksVerifier, type TokenVerifier } from "./services/JwksVerifier.js";
+export { AppHandleUserProvisioner, type UserProvisioner } from "./services/UserProvisioner.js";
+export { AppHandleSessionRegistrar, type SocketSessionRegistrar } from "./services/SocketSessionRegistrar.js";
+export { AuthPipeline, type AuthResult } from "./services/AuthPipeline.js";
+export { KeySetRegistry } from "./services/KeySetRegistry.js";
+export { RemoteKeySet } from "./services/RemoteKeySet.js";
+export { systemClock, type Clock } from "./services/Clock.js";
+export { createOidcLogger } from "./services/logger.js";

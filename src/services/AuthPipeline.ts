@@ -1,0 +1,75 @@
+import { inject, injectable } from "tsyringe";
+import type { Logger } from "pino";
+import { ERR_AUTH_TOKEN_INVALID, ERR_AUTH_TOKEN_REQUIRED, ERR_USER_DISABLED, ERR_USER_PROVISION_FAILED, OidcError, toOidcError } from "../errors.js";
+import { TOKENS } from "../tokens.js";
+import type { OidcUserContext, VerifiedClaims } from "../types.js";
+import { buildUserContext, profileFromClaims } from "./claims.js";
+import type { TokenVerifier } from "./JwksVerifier.js";
+import type { UserProvisioner } from "./UserProvisioner.js";
+
+/** The outcome of a successful authentication. */
+export interface AuthResult {
+  readonly context: OidcUserContext;
+  readonly claims: VerifiedClaims;
+  /** The role the provisioner gave, if any: it outranks the token's roles. */
+  readonly localRole: string | undefined;
+}
+
+/**
+ * The one authentication pipeline both transports share:
+ * verify → provision → refuse disabled users → build the context.
+ * It knows nothing of HTTP or Socket.IO; the adapters only extract the
+ * token and report the outcome.
+ */
+@injectable()
+export class AuthPipeline {
+  constructor(
+    @inject(TOKENS.JwksVerifier) private readonly verifier: TokenVerifier,
+    @inject(TOKENS.UserProvisioner) private readonly provisioner: UserProvisioner,
+    @inject(TOKENS.Logger) private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Authenticates a raw token (`undefined` when the client sent none).
+   * Always settles with an `AuthResult` or an `OidcError`.
+   */
+  async authenticate(token: string | undefined, transport: string): Promise<AuthResult> {
+    try {
+      if (token === undefined || token === "") throw new OidcError(ERR_AUTH_TOKEN_REQUIRED);
+      const claims = await this.verify(token);
+      let user;
+      try {
+        user = await this.provisioner.findOrCreate(claims.sub, profileFromClaims(claims));
+      } catch (error) {
+        throw toOidcError(error, ERR_USER_PROVISION_FAILED);
+      }
+      if (user?.isDisabled === true) throw new OidcError(ERR_USER_DISABLED, { reason: "provisioner reports the account disabled" });
+      const context = buildUserContext(claims, user);
+      return { context, claims, localRole: typeof user?.role === "string" && user.role !== "" ? user.role : undefined };
+    } catch (error) {
+      const refusal = toOidcError(error, ERR_AUTH_TOKEN_INVALID);
+      logRefusal(this.logger, refusal, { transport });
+      throw refusal;
+    }
+  }
+
+  private async verify(token: string): Promise<VerifiedClaims> {
+    try {
+      return await this.verifier.verify(token);
+    } catch (error) {
+      // A custom verifier may throw anything: unknown failures count as an invalid token (fail closed).
+      throw toOidcError(error, ERR_AUTH_TOKEN_INVALID);
+    }
+  }
+}
+
+/**
+ * Logs a refusal once, with its code and reason, never the token. Client
+ * errors go to debug so a token flood does not flood the logs.
+ */
+export function logRefusal(logger: Logger, error: OidcError, details: Record<string, unknown>): void {
+  const record = { ...details, code: error.code, statusCode: error.statusCode, reason: error.reason ?? error.message };
+  if (error.statusCode >= 500) logger.warn(record, "authentication refused");
+  else if (error.code === ERR_AUTH_TOKEN_REQUIRED || error.code === ERR_AUTH_TOKEN_INVALID) logger.debug(record, "authentication refused");
+  else logger.info(record, "authentication refused");
+}

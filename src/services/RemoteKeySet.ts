@@ -1,0 +1,158 @@
+import { importJWK, type CryptoKey, type JWK } from "jose";
+import type { Logger } from "pino";
+import { ERR_AUTH_TOKEN_INVALID, ERR_AUTH_UNAVAILABLE, OidcError } from "../errors.js";
+import type { Clock } from "./Clock.js";
+import { downloadJwks } from "./downloadJwks.js";
+import { jwkMatchesAlgorithm } from "./jwkAlgorithms.js";
+
+export interface RemoteKeySetOptions {
+  uri: string;
+  timeoutMs: number;
+  /** Minimum time between two fetches caused by unknown `kid`s. */
+  cooldownMs: number;
+  /** Age after which the keys are refetched. */
+  maxAgeMs: number;
+  /** How long past `maxAgeMs` the last good keys keep serving while fetches fail. */
+  staleMs: number;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** After a failed fetch, the next attempt waits this long (or the cooldown, if shorter). */
+const FAILURE_RETRY_MS = 5_000;
+
+/**
+ * The keys of one JWKS URI. Fetches are coalesced (any number of concurrent
+ * callers share one request), refetches for unknown `kid`s are limited to
+ * one per cooldown, and the last good keys keep serving for a bounded stale
+ * period while the endpoint is down. Keys only ever come from this URI: no
+ * header parameter (`jku`, `x5u`, `jwk`, `x5c`) is consulted.
+ */
+export class RemoteKeySet {
+  private keys: JWK[] | undefined;
+  private fetchedAt = Number.NEGATIVE_INFINITY;
+  private lastAttemptAt = Number.NEGATIVE_INFINITY;
+  private lastFailure: string | undefined;
+  private inflight: Promise<void> | undefined;
+  private readonly imported = new WeakMap<JWK, Map<string, Promise<CryptoKey | Uint8Array>>>();
+  private fetches = 0;
+
+  constructor(private readonly options: RemoteKeySetOptions) {}
+
+  /** How many HTTP fetches this key set has started. */
+  get fetchCount(): number {
+    return this.fetches;
+  }
+
+  /** True while the keys are younger than the max age. */
+  get fresh(): boolean {
+    return this.keys !== undefined && this.options.clock.now() - this.fetchedAt < this.options.maxAgeMs;
+  }
+
+  /** True while an unknown `kid` would not cause a refetch. */
+  get coolingDown(): boolean {
+    return this.options.clock.now() - this.lastAttemptAt < this.options.cooldownMs;
+  }
+
+  /** True while a fetch is in flight. */
+  get reloading(): boolean {
+    return this.inflight !== undefined;
+  }
+
+  /**
+   * Fetches the key set now (coalesced with any fetch in flight). Rejects
+   * with an error naming the URI and the reason when the fetch fails.
+   */
+  async reload(): Promise<void> {
+    try {
+      await (this.inflight ?? this.startFetch(this.options.clock.now()));
+    } catch {
+      throw new Error(`JWKS ${this.options.uri} could not be loaded: ${this.lastFailure ?? "unknown error"}`);
+    }
+  }
+
+  /** The verification key for a token header, fetching or refetching as the rules allow. */
+  async getKey(alg: string, kid: string | undefined): Promise<CryptoKey | Uint8Array> {
+    const now = this.options.clock.now();
+    if (this.keys === undefined || now - this.fetchedAt >= this.options.maxAgeMs) await this.refreshAged(now);
+
+    let jwk = this.select(alg, kid);
+    if (!jwk) {
+      // An unknown kid may be a freshly rotated key: one refetch, then a cooldown.
+      const pending = this.inflight ?? (now - this.lastAttemptAt >= this.options.cooldownMs ? this.startFetch(now) : undefined);
+      if (pending) await pending.catch(() => undefined);
+      jwk = this.select(alg, kid);
+    }
+    if (!jwk) {
+      // While the endpoint is failing we cannot tell a new key from a forged one: not the client's fault.
+      if (this.lastFailure !== undefined) throw this.unavailable(now);
+      throw new OidcError(ERR_AUTH_TOKEN_INVALID, {
+        reason: kid === undefined ? `no single JWKS key matches alg ${alg} without a kid` : `no JWKS key matches kid and alg ${alg}`,
+      });
+    }
+    return this.importKey(jwk, alg);
+  }
+
+  /** Refreshes aged (or missing) keys; serves stale keys within the stale period if that fails. */
+  private async refreshAged(now: number): Promise<void> {
+    const mayRetry = this.lastFailure === undefined || now - this.lastAttemptAt >= Math.min(FAILURE_RETRY_MS, this.options.cooldownMs);
+    const pending = this.inflight ?? (mayRetry ? this.startFetch(now) : undefined);
+    if (pending) await pending.catch(() => undefined);
+    if (this.keys !== undefined && this.options.clock.now() - this.fetchedAt < this.options.maxAgeMs + this.options.staleMs) return;
+    throw this.unavailable(now);
+  }
+
+  private startFetch(now: number): Promise<void> {
+    const { uri, timeoutMs, logger } = this.options;
+    this.lastAttemptAt = now;
+    this.fetches += 1;
+    const fetching = downloadJwks(uri, timeoutMs).then(
+      (keys) => {
+        if (this.lastFailure !== undefined) logger.info({ jwksUri: uri }, "JWKS reachable again");
+        this.keys = keys;
+        this.fetchedAt = this.options.clock.now();
+        this.lastFailure = undefined;
+      },
+      (error: unknown) => {
+        const reason = error instanceof Error ? error.message : String(error);
+        // Once per outage, not once per request.
+        if (this.lastFailure === undefined) logger.warn({ jwksUri: uri, reason }, "JWKS unavailable");
+        this.lastFailure = reason;
+        throw error;
+      },
+    );
+    this.inflight = fetching.finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  private select(alg: string, kid: string | undefined): JWK | undefined {
+    const candidates = (this.keys ?? []).filter((jwk) => (kid === undefined || jwk.kid === kid) && jwkMatchesAlgorithm(jwk, alg));
+    // Without a kid, only an unambiguous key may be used.
+    if (kid === undefined && candidates.length !== 1) return undefined;
+    return candidates[0];
+  }
+
+  private importKey(jwk: JWK, alg: string): Promise<CryptoKey | Uint8Array> {
+    let byAlg = this.imported.get(jwk);
+    if (!byAlg) this.imported.set(jwk, (byAlg = new Map()));
+    let key = byAlg.get(alg);
+    if (!key) {
+      key = importJWK(jwk, alg).catch((error: unknown) => {
+        byAlg.delete(alg);
+        throw new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: `JWKS key unusable for ${alg}: ${(error as Error).message}` });
+      });
+      byAlg.set(alg, key);
+    }
+    return key;
+  }
+
+  private unavailable(now: number): OidcError {
+    const retryAt = this.lastAttemptAt + Math.min(FAILURE_RETRY_MS, this.options.cooldownMs);
+    return new OidcError(ERR_AUTH_UNAVAILABLE, {
+      reason: `JWKS ${this.options.uri} unavailable: ${this.lastFailure ?? "no keys"}`,
+      retryAfter: Math.max(1, Math.ceil((retryAt - now) / 1000)),
+    });
+  }
+}

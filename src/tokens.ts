@@ -1,0 +1,49 @@
+import type { InjectionToken } from "tsyringe";
+import type { Logger } from "pino";
+import type { ConfigService } from "./services/ConfigService.js";
+import type { TokenVerifier } from "./services/JwksVerifier.js";
+import type { UserProvisioner } from "./services/UserProvisioner.js";
+import type { SocketSessionRegistrar } from "./services/SocketSessionRegistrar.js";
+import type { Clock } from "./services/Clock.js";
+import type { KeySetRegistry } from "./services/KeySetRegistry.js";
+import type { AuthPipeline } from "./services/AuthPipeline.js";
+
+/**
+ * Every seam of the package. Bind any of these in an OIDC container
+ * (see `createOidcContainer`) to replace the default implementation.
+ */
+export const TOKENS = Object.freeze({
+  /** `ConfigService`: the validated `OidcConfig`. */
+  ConfigService: Symbol("ioserver-oidc.ConfigService") as InjectionToken<ConfigService>,
+  /** The environment the default `ConfigService` reads (default `process.env`). */
+  Environment: Symbol("ioserver-oidc.Environment") as InjectionToken<NodeJS.ProcessEnv>,
+  /** `TokenVerifier`: signature and claim checks against the JWKS. */
+  JwksVerifier: Symbol("ioserver-oidc.JwksVerifier") as InjectionToken<TokenVerifier>,
+  /** One remote key set per JWKS URI, shared by everything in the container. */
+  KeySetRegistry: Symbol("ioserver-oidc.KeySetRegistry") as InjectionToken<KeySetRegistry>,
+  /** `UserProvisioner`: `findOrCreate(sub, profile)` → local user. */
+  UserProvisioner: Symbol("ioserver-oidc.UserProvisioner") as InjectionToken<UserProvisioner>,
+  /** `SocketSessionRegistrar`: tracks which sockets belong to which user. */
+  SocketSessionRegistrar: Symbol("ioserver-oidc.SocketSessionRegistrar") as InjectionToken<SocketSessionRegistrar>,
+  /** The shared extract → verify → provision → context pipeline. */
+  AuthPipeline: Symbol("ioserver-oidc.AuthPipeline") as InjectionToken<AuthPipeline>,
+  /** pino `Logger`. */
+  Logger: Symbol("ioserver-oidc.Logger") as InjectionToken<Logger>,
+  /** `Clock`: the time the verifier and the key set use. */
+  Clock: Symbol("ioserver-oidc.Clock") as InjectionToken<Clock>,
+  /**
+   * IOServer's `appHandle`, bound per middleware `handle()` call in a child
+   * container; only the default adapters depend on it.
+   */
+  AppHandle: Symbol("ioserver-oidc.AppHandle") as InjectionToken<AppHandle>,
+});
+
+/** The part of IOServer's appHandle the default adapters use. */
+export interface AppHandle {
+  users?: { findOrCreate?: (sub: string, profile: Record<string, unknown>) => unknown };
+  session?: {
+    registerSocket?: (userId: string, socketId: string, sub: string) => unknown;
+    unregisterSocket?: (userId: string, socketId: string) => unknown;
+  };
+  [key: string]: unknown;
+}

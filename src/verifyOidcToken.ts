@@ -1,0 +1,29 @@
+import type { DependencyContainer } from "tsyringe";
+import type { OidcConfigInput } from "./config.js";
+import { oidcContainer } from "./container.js";
+import { buildUserContext } from "./services/claims.js";
+import { StaticConfigService } from "./services/ConfigService.js";
+import { JwksVerifier } from "./services/JwksVerifier.js";
+import { TOKENS } from "./tokens.js";
+import type { OidcUserContext } from "./types.js";
+
+/**
+ * Verifies a raw JWT outside IOServer (a worker, a CLI, a custom
+ * transport) with the same rules as the middlewares, sharing their JWKS
+ * cache. No provisioning happens: `userId` is `sub`, `userRole` comes from
+ * the token. Rejects with an `OidcError` (`ERR_AUTH_TOKEN_INVALID`,
+ * `ERR_AUTH_UNAVAILABLE`, `ERR_AUTH_MISCONFIGURED`).
+ *
+ * @example
+ * ```ts
+ * const ctx = await verifyOidcToken(rawJwt, { authServiceUrl: "https://auth.example.com", appSlug: "my-app" });
+ * ```
+ */
+export async function verifyOidcToken(
+  rawJwt: string,
+  config: OidcConfigInput,
+  container: DependencyContainer = oidcContainer,
+): Promise<OidcUserContext> {
+  const verifier = new JwksVerifier(new StaticConfigService(config), container.resolve(TOKENS.KeySetRegistry), container.resolve(TOKENS.Clock));
+  return buildUserContext(await verifier.verify(rawJwt), undefined);
+}
