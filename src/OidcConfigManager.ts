@@ -7,8 +7,7 @@ import { TOKENS } from "./tokens.js";
  * IOServer manager (register it as "oidcConfig"). `start()` reads and
  * validates the configuration and loads the JWKS once, so the first request
  * does not pay for it. IOServer does not await `start()`; nothing depends
- * on it having finished, and a host that wants to know can
- * `await server.appHandle.oidcConfig.ready()` (or the manager it holds).
+ * on it having finished; a host that wants to wait calls `oidcReady()`.
  *
  * @example
  * ```ts
@@ -50,9 +49,24 @@ export class OidcConfigManager {
     return (this.constructor as typeof OidcConfigManager).container;
   }
 
-  private async warmUp(): Promise<OidcConfig> {
-    const config = this.getConfig();
-    await this.container.resolve(TOKENS.KeySetRegistry).get(config).reload();
-    return config;
+  private warmUp(): Promise<OidcConfig> {
+    return oidcReady(this.container);
   }
+}
+
+/**
+ * Validates the configuration and loads the JWKS (sharing any fetch in
+ * flight, e.g. the one `OidcConfigManager.start()` began). Rejects with an
+ * error naming the invalid variable, or the JWKS URL and the reason.
+ *
+ * @example
+ * ```ts
+ * await server.start();
+ * await oidcReady(); // before reporting the instance healthy
+ * ```
+ */
+export async function oidcReady(container: DependencyContainer = oidcContainer): Promise<OidcConfig> {
+  const config = container.resolve(TOKENS.ConfigService).get();
+  await container.resolve(TOKENS.KeySetRegistry).get(config).ready();
+  return config;
 }

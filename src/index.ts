@@ -1,7 +1,7 @@
 // tsyringe needs the Reflect metadata polyfill before any decorated class is evaluated.
 import "reflect-metadata";
 
-export { OidcConfigManager } from "./OidcConfigManager.js";
+export { OidcConfigManager, oidcReady } from "./OidcConfigManager.js";
 export { OidcHttpMiddleware } from "./middlewares/OidcHttpMiddleware.js";
 export { OidcSocketMiddleware, type SocketNext } from "./middlewares/OidcSocketMiddleware.js";
 export { OidcSocketAdminMiddleware } from "./middlewares/OidcSocketAdminMiddleware.js";

@@ -71,6 +71,11 @@ export class RemoteKeySet {
     }
   }
 
+  /** Resolves once fresh keys are loaded: at once when they already are, else like `reload()`. */
+  async ready(): Promise<void> {
+    if (!this.fresh) await this.reload();
+  }
+
   /** The verification key for a token header, fetching or refetching as the rules allow. */
   async getKey(alg: string, kid: string | undefined): Promise<CryptoKey | Uint8Array> {
     const now = this.options.clock.now();
