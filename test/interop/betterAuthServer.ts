@@ -77,6 +77,8 @@ export interface BetterAuthServer extends BetterAuthUrls {
   signIn(email: string, password: string): Promise<string>;
   /** `GET /token` with a session cookie: a freshly signed JWT. */
   sessionJwt(cookie: string): Promise<string>;
+  /** `GET /get-session` with a session cookie: the JWT of its `set-auth-jwt` header. */
+  sessionJwtFromHeader(cookie: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -152,6 +154,13 @@ export async function startBetterAuthServer(options: BetterAuthServerOptions = {
     async sessionJwt(cookie) {
       const res = await expectOk(await fetch(`${urls.authBaseURL}/token`, { headers: { cookie } }), "GET /token");
       return ((await res.json()) as { token: string }).token;
+    },
+    async sessionJwtFromHeader(cookie) {
+      const res = await expectOk(await fetch(`${urls.authBaseURL}/get-session`, { headers: { cookie } }), "GET /get-session");
+      await res.arrayBuffer();
+      const token = res.headers.get("set-auth-jwt");
+      if (!token) throw new Error("BetterAuth GET /get-session sent no set-auth-jwt header");
+      return token;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -36,10 +36,12 @@ afterAll(async () => {
 test("a user signed in at BetterAuth reaches HTTP routes and namespaces guarded by the default middlewares", async () => {
   await authServer.signUp("ada@example.com", "correct-horse-battery", "Ada");
   const cookie = await authServer.signIn("ada@example.com", "correct-horse-battery");
-  const token = await authServer.sessionJwt(cookie);
 
-  expect(await contextEverywhere(app.url, token)).toMatchObject({ userRole: "user", roles: ["user"] });
-  expect(await socketRefusal(app.url, "/admin", token)).toBe(ERR_FORBIDDEN);
+  // Both ways a BetterAuth client gets its JWT: GET /api/auth/token, and the set-auth-jwt header of get-session.
+  for (const token of [await authServer.sessionJwt(cookie), await authServer.sessionJwtFromHeader(cookie)]) {
+    expect(await contextEverywhere(app.url, token)).toMatchObject({ userRole: "user", roles: ["user"] });
+    expect(await socketRefusal(app.url, "/admin", token)).toBe(ERR_FORBIDDEN);
+  }
 });
 
 test("an admin signed in at BetterAuth passes the default admin guard", async () => {
