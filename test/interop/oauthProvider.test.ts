@@ -26,7 +26,7 @@ describe("with BetterAuth's defaults", () => {
   beforeAll(async () => {
     authServer = await startOAuthProviderServer({
       resources: [RESOURCE, OTHER_RESOURCE],
-      accessTokenClaims: { roles: ["service"], permissions: ["reports:read"] },
+      accessTokenClaims: { roles: ["service"], permissions: ["reports:read"], features: { export: true } },
     });
     app = await startProtectedApp(accessTokenEnv(authServer));
     client = await authServer.registerClient();
@@ -47,7 +47,7 @@ describe("with BetterAuth's defaults", () => {
       userRole: "service",
       roles: ["service"],
       permissions: ["reports:read"],
-      features: {},
+      features: { export: true },
     });
   });
 
