@@ -57,6 +57,7 @@ export async function startOAuthProviderServer(options: OAuthProviderOptions): P
   });
   const server = await startBetterAuthServer({ ...options, plugins: [provider] });
   const api = server.api as OAuthAdminApi;
+  let clients = 0;
 
   return {
     ...server,
@@ -64,7 +65,8 @@ export async function startOAuthProviderServer(options: OAuthProviderOptions): P
       return server.jwksRequests;
     },
     async registerClient() {
-      const { cookie } = await server.signUp(`admin-${Date.now()}@example.com`, "correct-horse-battery", "Client Admin");
+      clients += 1;
+      const { cookie } = await server.signUp(`client-admin-${clients}@example.com`, "correct-horse-battery", "Client Admin");
       const headers = new Headers({ cookie });
       const created = await api.adminCreateOAuthClient({
         headers,
