@@ -55,6 +55,7 @@ export class StatsService extends BaseService {
   }
 }
 
+// #region injectable-middlewares
 const packageClasses: BoundOidcClasses = { OidcConfigManager, OidcHttpMiddleware, OidcSocketMiddleware, OidcSocketAdminMiddleware };
 
 /** Starts the app on 127.0.0.1:`port`; `oidc` defaults to the package's classes (configured from AUTH_SERVICE_*). */
@@ -68,3 +69,4 @@ export async function startNotesApp(port: number, oidc: BoundOidcClasses = packa
   await server.start();
   return server;
 }
+// #endregion injectable-middlewares
