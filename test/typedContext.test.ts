@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, expect, test } from "@jest/globals";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Socket } from "socket.io";
-import { BaseController } from "ioserver";
+import { BaseController, BaseService } from "ioserver";
 import { getAuth } from "../src/typedContext.js";
 import { attachAuth } from "../src/transport/authState.js";
 import { createTestContainer, fakeVerifier, InMemoryUserProvisioner } from "../src/testing/index.js";
-import { startServer } from "./fixtures/app.js";
+import { connectSocket, emitWithAck, startServer } from "./fixtures/app.js";
 
 const context = { sub: "alice", userId: "1", userRole: "admin", roles: ["admin"], permissions: ["p"], features: { beta: true } };
 const result = { context, claims: { sub: "alice", iss: "https://issuer.test", exp: 1 }, localRole: "admin" };
@@ -37,12 +37,20 @@ class WhoamiController extends BaseController {
   }
 }
 
+class WhoamiService extends BaseService {
+  async whoami(socket: Socket, _data: unknown, callback?: (reply: unknown) => void) {
+    callback?.({ userId: getAuth(socket).userId });
+  }
+}
+
 let app: Awaited<ReturnType<typeof startServer>>;
 beforeAll(async () => {
   const oidc = createTestContainer({ verifier: fakeVerifier({ t: { sub: "alice" } }), users: new InMemoryUserProvisioner([{ sub: "alice", id: 9 }]) });
   app = await startServer((server) => {
     server.addController({ name: "whoami", controller: WhoamiController, middlewares: [oidc.OidcHttpMiddleware], prefix: "/protected" });
     server.addController({ name: "unguarded", controller: WhoamiController, middlewares: [], prefix: "/forgotten" });
+    server.addService({ name: "guarded", service: WhoamiService, middlewares: [oidc.OidcSocketMiddleware] });
+    server.addService({ name: "open", service: WhoamiService, middlewares: [] });
   });
 });
 afterAll(() => app.stop());
@@ -56,4 +64,15 @@ test("in a real route: the context with the middleware, a 500 naming the missing
   const forgotten = await fetch(`${app.url}/forgotten`, { headers });
   expect(forgotten.status).toBe(500);
   expect(((await forgotten.json()) as { message: string }).message).toMatch(/^getAuth\(\): no ioserver-oidc authentication ran/);
+});
+
+test("in a real namespace: the context with the middleware, an error answer naming the missing middleware without it", async () => {
+  const guarded = await connectSocket(app.url, "/guarded", { auth: { token: "t" } });
+  expect(await emitWithAck(guarded.socket!, "whoami")).toEqual({ userId: "9" });
+  guarded.socket!.close();
+
+  const open = await connectSocket(app.url, "/open", { auth: { token: "t" } });
+  expect(open.connected).toBe(true);
+  expect(await emitWithAck(open.socket!, "whoami")).toMatchObject({ status: "error", type: "OidcError", statusCode: 500, message: expect.stringMatching(/^getAuth\(\): no ioserver-oidc authentication ran/) });
+  open.socket!.close();
 });
