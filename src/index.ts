@@ -7,6 +7,7 @@ export { OidcSocketMiddleware, type SocketNext } from "./middlewares/OidcSocketM
 export { OidcSocketAdminMiddleware } from "./middlewares/OidcSocketAdminMiddleware.js";
 export { bindOidcMiddlewares, type BoundOidcClasses } from "./bindOidcMiddlewares.js";
 export { verifyOidcToken } from "./verifyOidcToken.js";
+export { getAuth } from "./typedContext.js";
 export { createOidcContainer, oidcContainer } from "./container.js";
 export { TOKENS, type AppHandle } from "./tokens.js";
 
