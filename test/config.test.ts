@@ -1,5 +1,5 @@
 import { describe, expect, test } from "@jest/globals";
-import { OIDC_ENV_VARS, readOidcConfigFromEnv, resolveOidcConfig, type OidcConfig } from "../src/config.js";
+import { OIDC_ENV_VARS, readOidcConfigFromEnv, resolveOidcConfig } from "../src/config.js";
 import { ERR_AUTH_MISCONFIGURED, OidcError } from "../src/errors.js";
 
 const BASE = { AUTH_SERVICE_URL: "https://auth.example.com", AUTH_SERVICE_APP_SLUG: "my-app" };
@@ -35,7 +35,7 @@ describe("readOidcConfigFromEnv: required variables", () => {
 describe("readOidcConfigFromEnv: defaults", () => {
   test("the JWKS URI, issuer and audience derive from URL and slug; timings take their documented defaults", () => {
     const config = readOidcConfigFromEnv(BASE);
-    expect(config).toEqual<OidcConfig>({
+    expect(config).toEqual({
       authServiceUrl: "https://auth.example.com",
       appSlug: "my-app",
       jwksUri: "https://auth.example.com/api/auth/jwks",

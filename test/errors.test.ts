@@ -78,7 +78,7 @@ describe("OidcError", () => {
       expect(challenge).toContain('error_description="bad token  here"');
     });
 
-    test.each([ERR_USER_DISABLED, ERR_USER_PROVISION_FAILED, ERR_AUTH_MISCONFIGURED, ERR_AUTH_UNAVAILABLE])("%s carries no challenge", (code) => {
+    test.each<OidcErrorCode>([ERR_USER_DISABLED, ERR_USER_PROVISION_FAILED, ERR_AUTH_MISCONFIGURED, ERR_AUTH_UNAVAILABLE])("%s carries no challenge", (code) => {
       expect(new OidcError(code).challenge).toBeUndefined();
     });
   });

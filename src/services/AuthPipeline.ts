@@ -43,7 +43,8 @@ export class AuthPipeline {
       } catch (error) {
         throw toOidcError(error, ERR_USER_PROVISION_FAILED);
       }
-      if (user?.isDisabled === true) throw new OidcError(ERR_USER_DISABLED, { reason: "provisioner reports the account disabled" });
+      // Any truthy flag refuses (fail closed): JS hosts and SQLite-backed stores return 1, not true.
+      if (user?.isDisabled) throw new OidcError(ERR_USER_DISABLED, { reason: "provisioner reports the account disabled" });
       const context = buildUserContext(claims, user);
       return { context, claims, localRole: typeof user?.role === "string" && user.role !== "" ? user.role : undefined };
     } catch (error) {
