@@ -1,6 +1,7 @@
 import { describe, expect, jest, test } from "@jest/globals";
 import { createOidcContainer } from "../../src/container.js";
 import {
+  ERR_AUTH_MISCONFIGURED,
   ERR_AUTH_TOKEN_INVALID,
   ERR_AUTH_TOKEN_REQUIRED,
   ERR_AUTH_UNAVAILABLE,
@@ -93,6 +94,21 @@ describe("refusals", () => {
     }, noUser);
     expect(await refusal(pipeline.authenticate(TOKEN, "http"))).toBe(unavailable);
     expect(provisioner.findOrCreate).not.toHaveBeenCalled();
+  });
+
+  test("a misconfiguration reaches the client as the generic message; the variable is named in the reason and the log", async () => {
+    const detailed = new OidcError(ERR_AUTH_MISCONFIGURED, {
+      message: "Invalid OIDC configuration: AUTH_SERVICE_JWKS_URI must use https: (got \"http://10.0.0.5/jwks\")",
+      reason: "AUTH_SERVICE_JWKS_URI must use https:",
+    });
+    const { pipeline, logs } = pipelineWith(async () => {
+      throw detailed;
+    }, noUser);
+    const error = await refusal(pipeline.authenticate(TOKEN, "http"));
+    expect(error.code).toBe(ERR_AUTH_MISCONFIGURED);
+    expect(error.message).toBe(new OidcError(ERR_AUTH_MISCONFIGURED).message);
+    expect(error.reason).toBe("AUTH_SERVICE_JWKS_URI must use https:");
+    expect(logs.records()).toEqual([expect.objectContaining({ level: 40, code: ERR_AUTH_MISCONFIGURED, reason: "AUTH_SERVICE_JWKS_URI must use https:" })]);
   });
 
   test.each([
