@@ -113,5 +113,7 @@ test("host test B: a different mocked verifier; nothing of test A is left", asyn
 
 test("the tests above left the default container and tsyringe's root alone", () => {
   expect(oidcContainer.resolve(TOKENS.JwksVerifier)).toBeInstanceOf(JwksVerifier);
-  for (const token of [TOKENS.JwksVerifier, TOKENS.UserProvisioner, TOKENS.Environment]) expect(tsyringeRoot.isRegistered(token)).toBe(false);
+  expect(tsyringeRoot.isRegistered(TOKENS.JwksVerifier)).toBe(false);
+  expect(tsyringeRoot.isRegistered(TOKENS.UserProvisioner)).toBe(false);
+  expect(tsyringeRoot.isRegistered(TOKENS.Environment)).toBe(false);
 });
