@@ -4,9 +4,9 @@ import { oidcContainer } from "./container.js";
 import { TOKENS } from "./tokens.js";
 
 /**
- * IOServer manager (register it as "oidcConfig"). `start()` reads and
- * validates the configuration and loads the JWKS once, so the first request
- * does not pay for it. IOServer does not await `start()`; nothing depends
+ * IOServer manager (register it as "oidcConfig"). `start()` warms the
+ * verifier (the default one validates the configuration and loads the
+ * JWKS), so the first request does not pay for it. IOServer does not await `start()`; nothing depends
  * on it having finished; a host that wants to wait calls `oidcReady()`.
  *
  * @example
@@ -16,7 +16,7 @@ import { TOKENS } from "./tokens.js";
  */
 export class OidcConfigManager {
   static container: DependencyContainer = oidcContainer;
-  private readiness: Promise<OidcConfig> | undefined;
+  private readiness: Promise<void> | undefined;
 
   /** IOServer passes its appHandle; the manager does not need it. */
   constructor(_appHandle?: unknown) {}
@@ -27,11 +27,10 @@ export class OidcConfigManager {
   }
 
   /**
-   * Resolves with the config once it is valid and the JWKS has been
-   * fetched; rejects with an error naming the variable, or the JWKS URL and
-   * why it could not be loaded. The same promise on every call.
+   * Resolves once the verifier is ready (see `oidcReady`). The same promise
+   * on every call.
    */
-  ready(): Promise<OidcConfig> {
+  ready(): Promise<void> {
     if (!this.readiness) {
       this.readiness = this.warmUp();
       // Callers may never await it: a failure must not become an unhandled rejection.
@@ -49,15 +48,17 @@ export class OidcConfigManager {
     return (this.constructor as typeof OidcConfigManager).container;
   }
 
-  private warmUp(): Promise<OidcConfig> {
+  private warmUp(): Promise<void> {
     return oidcReady(this.container);
   }
 }
 
 /**
- * Validates the configuration and loads the JWKS (sharing any fetch in
- * flight, e.g. the one `OidcConfigManager.start()` began). Rejects with an
- * error naming the invalid variable, or the JWKS URL and the reason.
+ * Resolves once the container's verifier is ready to verify. The default
+ * `JwksVerifier` validates the configuration and loads the JWKS (sharing
+ * any fetch in flight, e.g. the one `OidcConfigManager.start()` began) and
+ * rejects with an error naming the invalid variable, or the JWKS URL and the
+ * reason. A verifier without a `ready()` method (a test fake) is ready at once.
  *
  * @example
  * ```ts
@@ -65,8 +66,6 @@ export class OidcConfigManager {
  * await oidcReady(); // before reporting the instance healthy
  * ```
  */
-export async function oidcReady(container: DependencyContainer = oidcContainer): Promise<OidcConfig> {
-  const config = container.resolve(TOKENS.ConfigService).get();
-  await container.resolve(TOKENS.KeySetRegistry).get(config).ready();
-  return config;
+export async function oidcReady(container: DependencyContainer = oidcContainer): Promise<void> {
+  await container.resolve(TOKENS.JwksVerifier).ready?.();
 }

@@ -11,6 +11,8 @@ import type { KeySetRegistry } from "./KeySetRegistry.js";
 /** Verifies a raw JWT and returns its claims, or throws an `OidcError`. */
 export interface TokenVerifier {
   verify(token: string): Promise<VerifiedClaims>;
+  /** Optional warm-up (`OidcConfigManager.start()`, `oidcReady()`); rejects with why verification cannot work. */
+  ready?(): Promise<void>;
 }
 
 /** Three base64url segments: a JWS in compact form. A JWE (five parts) or anything else fails here. */
@@ -29,6 +31,11 @@ export class JwksVerifier implements TokenVerifier {
     @inject(TOKENS.KeySetRegistry) private readonly keySets: KeySetRegistry,
     @inject(TOKENS.Clock) private readonly clock: Clock,
   ) {}
+
+  /** Validates the configuration and loads the JWKS. */
+  async ready(): Promise<void> {
+    await this.keySets.get(this.configService.get()).ready();
+  }
 
   async verify(token: string): Promise<VerifiedClaims> {
     const config = this.configService.get();

@@ -3,8 +3,9 @@ import type { LocalUser, OidcFeatures, OidcUserContext, UserProfile, VerifiedCla
 /** Keys that must never be copied from a token into an object (prototype pollution). */
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
+/** String elements only; an empty string names no role or permission. */
 function stringArray(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string" && v !== "") : [];
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

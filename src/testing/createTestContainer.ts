@@ -21,8 +21,7 @@ export interface TestContainerOptions {
    * `issuer.env()` of a `TestIssuer`. Default: none at all, never
    * `process.env`, so a test does not depend on the machine it runs on.
    * With the default verifier and no env, requests get `ERR_AUTH_MISCONFIGURED`;
-   * with a `verifier` and no env, the returned `OidcConfigManager` does not
-   * load any configuration or JWKS on `start()`.
+   * a replaced `verifier` needs none.
    */
   env?: Readonly<Record<string, string | undefined>>;
   /** Replaces the time source, e.g. a `ManualClock`. */
@@ -60,18 +59,5 @@ export function createTestContainer(options: TestContainerOptions = {}): TestCon
   if (options.users) container.register(TOKENS.UserProvisioner, { useValue: options.users });
   if (options.sessions) container.register(TOKENS.SocketSessionRegistrar, { useValue: options.sessions });
   if (options.clock) container.register(TOKENS.Clock, { useValue: options.clock });
-  const bound = bindOidcMiddlewares(container);
-  if (options.verifier && options.env === undefined) bound.OidcConfigManager = withoutWarmUp(bound.OidcConfigManager);
-  return { container, ...bound };
-}
-
-/**
- * With a replaced verifier and no environment there is no configuration or
- * JWKS to load: the manager IOServer starts must not fail (and log) for a
- * setting the test never needs.
- */
-function withoutWarmUp(Manager: BoundOidcClasses["OidcConfigManager"]): BoundOidcClasses["OidcConfigManager"] {
-  return class extends Manager {
-    override async start(): Promise<void> {}
-  };
+  return { container, ...bindOidcMiddlewares(container) };
 }

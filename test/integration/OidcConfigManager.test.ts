@@ -38,8 +38,8 @@ test("IOServer stores the manager at appHandle.oidcConfig; getConfig() gives the
 test("ready() resolves once the JWKS has been fetched, exactly once, and is the same promise on every call", async () => {
   const issuer = await issuerFor();
   const app = await appFor({ env: issuer.env() });
-  const config = await app.oidcConfig.ready();
-  expect(config.jwksUri).toBe(issuer.jwksUri);
+  await app.oidcConfig.ready();
+  expect(app.oidcConfig.getConfig().jwksUri).toBe(issuer.jwksUri);
   expect(issuer.jwksRequests).toBe(1);
   expect(app.oidcConfig.ready()).toBe(app.oidcConfig.ready());
   // The warmed key set serves the first request: no second fetch.
@@ -72,10 +72,10 @@ test("IOServer does not await start(): a request arriving while the warm-up is s
   const token = await issuer.mint({ sub: "early" });
   expect(warmedUp).toBe(false);
 
-  const [http, ready] = await Promise.all([fetch(`${app.url}/profile`, { headers: { authorization: `Bearer ${token}` } }), app.oidcConfig.ready()]);
+  const [http] = await Promise.all([fetch(`${app.url}/profile`, { headers: { authorization: `Bearer ${token}` } }), app.oidcConfig.ready()]);
   expect(http.status).toBe(200);
   expect(await http.json()).toMatchObject({ sub: "early" });
-  expect(ready.appSlug).toBe("chat-app");
+  expect(warmedUp).toBe(true);
   expect(issuer.jwksRequests).toBe(1);
 });
 

@@ -61,8 +61,8 @@ async function socketTo(namespace: string, token?: string) {
 
 test("the manager read the environment and warmed the JWKS (one fetch)", async () => {
   const server = app.server as unknown as { appHandle: { oidcConfig: OidcConfigManager } };
-  const config = await server.appHandle.oidcConfig.ready();
-  expect(config).toMatchObject({ authServiceUrl: issuer.url, appSlug: "quick-start-app", jwksUri: issuer.jwksUri });
+  await server.appHandle.oidcConfig.ready();
+  expect(server.appHandle.oidcConfig.getConfig()).toMatchObject({ authServiceUrl: issuer.url, appSlug: "quick-start-app", jwksUri: issuer.jwksUri });
   expect(issuer.jwksRequests).toBe(1);
 });
 

@@ -11,6 +11,13 @@ describe("buildUserContext: roles and permissions", () => {
     expect(context.permissions).toEqual(["read", "write"]);
   });
 
+  test("drop empty strings, so userRole never becomes \"\"", () => {
+    const context = buildUserContext(claims({ roles: ["", "admin"], permissions: ["", "read"] }), undefined);
+    expect(context.roles).toEqual(["admin"]);
+    expect(context.permissions).toEqual(["read"]);
+    expect(context.userRole).toBe("admin");
+  });
+
   test.each([["string", "admin"], ["array-like object", { 0: "admin", length: 1 }], ["number", 42], ["null", null], ["missing", undefined]])("a %s claim gives []", (_kind, value) => {
     const context = buildUserContext(claims({ roles: value, permissions: value }), undefined);
     expect(context.roles).toEqual([]);
