@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { OidcConfig } from "../config.js";
 import { ERR_AUTH_TOKEN_INVALID, ERR_FORBIDDEN, ERR_USER_DISABLED, OidcError, toOidcError } from "../errors.js";
-import type { AuthPipeline, AuthResult } from "../services/AuthPipeline.js";
+import { logRefusal, type AuthPipeline, type AuthResult } from "../services/AuthPipeline.js";
 import type { Clock } from "../services/Clock.js";
 import type { ConfigService } from "../services/ConfigService.js";
 import type { SocketSessionRegistrar } from "../services/SocketSessionRegistrar.js";
@@ -137,7 +137,7 @@ class LiveSession {
     this.timer = undefined;
     if (this.closed) return;
     const notice: AuthExpiredNotice = { exp: this.current.claims.exp, at: Math.floor(this.deps.clock.now() / 1000) };
-    this.deps.logger.info({ sub: this.current.context.sub, socketId: this.socket.id, exp: notice.exp }, "socket token expired: disconnecting");
+    this.deps.logger.debug({ sub: this.current.context.sub, socketId: this.socket.id, exp: notice.exp }, "socket token expired: disconnecting");
     this.socket.emit(AUTH_EXPIRED_EVENT, notice);
     // Only this namespace's socket: other namespaces multiplexed on the connection may hold fresher tokens.
     this.socket.disconnect();
@@ -156,18 +156,19 @@ class LiveSession {
       const token = presentedToken(isTokenObject(request) ? request.token : request, "auth:refresh token");
       const result = await this.deps.pipeline.authenticate(token, "socket");
       if (result.context.sub !== this.current.context.sub) {
-        throw new OidcError(ERR_AUTH_TOKEN_INVALID, { message: "The new token belongs to another subject", reason: "auth:refresh with a different sub" });
+        throw this.refused(new OidcError(ERR_AUTH_TOKEN_INVALID, { message: "The new token belongs to another subject", reason: "auth:refresh with a different sub" }));
       }
       for (const requirement of admissionsOf(this.socket)) {
         const unmet = requirement.unmet(result);
-        if (unmet !== undefined) throw new OidcError(ERR_FORBIDDEN, { message: unmet, reason: `auth:refresh no longer meets ${requirement.description}` });
+        if (unmet !== undefined) throw this.refused(new OidcError(ERR_FORBIDDEN, { message: unmet, reason: `auth:refresh no longer meets ${requirement.description}` }));
       }
       if (this.closed) return;
       this.apply(result);
       ack?.({ ok: true, exp: result.claims.exp });
     } catch (error) {
       const refusal = toOidcError(error, ERR_AUTH_TOKEN_INVALID);
-      this.deps.logger.info({ sub: this.current.context.sub, socketId: this.socket.id, code: refusal.code, reason: refusal.reason }, "socket re-authentication refused");
+      // The pipeline logged its own refusals at their level; this line ties the outcome to the socket.
+      this.deps.logger.debug({ sub: this.current.context.sub, socketId: this.socket.id, code: refusal.code, reason: refusal.reason }, "socket re-authentication refused");
       ack?.({ ok: false, ...refusal.toJSON() });
       if (refusal.code === ERR_USER_DISABLED && !this.closed) {
         const notice: AuthRevokedNotice = { message: refusal.message };
@@ -175,6 +176,12 @@ class LiveSession {
         this.socket.disconnect();
       }
     }
+  }
+
+  /** Logs a refusal decided here (the pipeline logs its own). */
+  private refused(refusal: OidcError): OidcError {
+    logRefusal(this.deps.logger, refusal, { transport: "socket", event: AUTH_REFRESH_EVENT, sub: this.current.context.sub, socketId: this.socket.id });
+    return refusal;
   }
 
   private apply(result: AuthResult): void {
