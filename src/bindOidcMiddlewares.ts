@@ -1,15 +1,26 @@
 import type { DependencyContainer } from "tsyringe";
 import { OidcConfigManager } from "./OidcConfigManager.js";
 import { OidcHttpMiddleware } from "./middlewares/OidcHttpMiddleware.js";
+import { OidcHttpAdminMiddleware } from "./middlewares/OidcHttpAdminMiddleware.js";
 import { OidcSocketAdminMiddleware } from "./middlewares/OidcSocketAdminMiddleware.js";
 import { OidcSocketMiddleware } from "./middlewares/OidcSocketMiddleware.js";
+import { eventGuardFor, type requireEventPermissions } from "./middlewares/eventGuard.js";
+import { guardFor, type requirePermissions, type requireRoles } from "./middlewares/guards.js";
+import { permissionRequirement, roleRequirement } from "./services/AccessRequirement.js";
 
-/** The IOServer classes of the package, bound to one container. */
+/** The IOServer classes of the package, and the guard factories, bound to one container. */
 export interface BoundOidcClasses {
   OidcConfigManager: typeof OidcConfigManager;
   OidcHttpMiddleware: typeof OidcHttpMiddleware;
   OidcSocketMiddleware: typeof OidcSocketMiddleware;
   OidcSocketAdminMiddleware: typeof OidcSocketAdminMiddleware;
+  OidcHttpAdminMiddleware: typeof OidcHttpAdminMiddleware;
+  /** `requireRoles`, making guard classes bound to the container. */
+  requireRoles: typeof requireRoles;
+  /** `requirePermissions`, making guard classes bound to the container. */
+  requirePermissions: typeof requirePermissions;
+  /** `requireEventPermissions`, making a guard class bound to the container. */
+  requireEventPermissions: typeof requireEventPermissions;
 }
 
 /**
@@ -17,13 +28,15 @@ export interface BoundOidcClasses {
  * instead of the default `oidcContainer`. IOServer constructs middlewares
  * with no arguments, so the container travels on the class: two IOServer
  * instances in one process (or two tests) can each have their own bindings.
+ * Guards made by the returned factories are bound to `container` too.
  *
  * @example
  * ```ts
  * const c = createOidcContainer();
  * c.register(TOKENS.JwksVerifier, { useValue: fakeVerifier });
- * const { OidcHttpMiddleware } = bindOidcMiddlewares(c);
- * server.addController({ name: "profile", controller: ProfileController, middlewares: [OidcHttpMiddleware] });
+ * const { OidcHttpMiddleware, requireRoles } = bindOidcMiddlewares(c);
+ * server.addController({ name: "profile", controller: ProfileController,
+ *   middlewares: [OidcHttpMiddleware, requireRoles("admin").http] });
  * ```
  */
 export function bindOidcMiddlewares(container: DependencyContainer): BoundOidcClasses {
@@ -40,5 +53,11 @@ export function bindOidcMiddlewares(container: DependencyContainer): BoundOidcCl
     OidcSocketAdminMiddleware: class extends OidcSocketAdminMiddleware {
       static override container = container;
     },
+    OidcHttpAdminMiddleware: class extends OidcHttpAdminMiddleware {
+      static override container = container;
+    },
+    requireRoles: (...roles) => guardFor(roleRequirement(roles), container),
+    requirePermissions: (permissions, options = {}) => guardFor(permissionRequirement(permissions, options.mode), container),
+    requireEventPermissions: (map) => eventGuardFor(map, container),
   };
 }

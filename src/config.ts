@@ -40,7 +40,24 @@ export interface OidcConfig {
   jwksStaleSeconds: number;
   /** Allow `http:` JWKS/issuer URLs on non-loopback hosts (`AUTH_SERVICE_ALLOW_INSECURE_HTTP`). */
   allowInsecureHttp: boolean;
+  /**
+   * What happens to an open socket when its token expires
+   * (`AUTH_SERVICE_SOCKET_EXPIRY`): `"disconnect"` (default) sends
+   * `auth:expired` and disconnects it at `exp` + clock tolerance unless it
+   * re-authenticated; `"ignore"` keeps it open.
+   */
+  socketExpiry: SocketExpiryPolicy;
 }
+
+/** The values `AUTH_SERVICE_SOCKET_EXPIRY` accepts. */
+export const SOCKET_EXPIRY_POLICIES = Object.freeze(["disconnect", "ignore"] as const);
+export type SocketExpiryPolicy = (typeof SOCKET_EXPIRY_POLICIES)[number];
+
+/** Defaults of the settings a live socket needs even when no configuration could be read (a host's own verifier). */
+export const SESSION_DEFAULTS: Readonly<Pick<OidcConfig, "socketExpiry" | "clockToleranceSeconds">> = Object.freeze({
+  socketExpiry: "disconnect",
+  clockToleranceSeconds: 5,
+});
 
 /** What a caller must give; everything else has a default. */
 export type OidcConfigInput = Pick<OidcConfig, "authServiceUrl" | "appSlug"> & Partial<OidcConfig>;
@@ -61,6 +78,10 @@ const list: Parser<string[]> = (raw) => raw.split(",").map((s) => s.trim()).filt
 const seconds: Parser<number> = (raw, name) => {
   const value = Number(raw);
   return raw.trim() !== "" && Number.isFinite(value) && value >= 0 ? value : fail(name, `must be a number of seconds ≥ 0 (got "${raw}")`);
+};
+const oneOf = <T extends string>(allowed: readonly T[]): Parser<T> => (raw, name) => {
+  const value = raw.trim().toLowerCase();
+  return (allowed as readonly string[]).includes(value) ? (value as T) : fail(name, `must be one of ${allowed.join(", ")} (got "${raw}")`);
 };
 const bool: Parser<boolean> = (raw, name) => {
   const v = raw.trim().toLowerCase();
@@ -87,6 +108,7 @@ const SETTINGS: { [K in keyof OidcConfig]-?: Setting<K> } = {
   jwksMaxAgeSeconds: { env: "AUTH_SERVICE_JWKS_MAX_AGE", parse: seconds },
   jwksStaleSeconds: { env: "AUTH_SERVICE_JWKS_STALE", parse: seconds },
   allowInsecureHttp: { env: "AUTH_SERVICE_ALLOW_INSECURE_HTTP", parse: bool },
+  socketExpiry: { env: "AUTH_SERVICE_SOCKET_EXPIRY", parse: oneOf(SOCKET_EXPIRY_POLICIES) },
 };
 
 /** The environment variable behind each `OidcConfig` field (for docs and error messages). */
@@ -172,6 +194,11 @@ function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) 
     return [...value];
   };
 
+  const socketExpiry = input.socketExpiry ?? SESSION_DEFAULTS.socketExpiry;
+  if (!(SOCKET_EXPIRY_POLICIES as readonly string[]).includes(socketExpiry)) {
+    fail(nameOf("socketExpiry"), `must be one of ${SOCKET_EXPIRY_POLICIES.join(", ")} (got "${String(socketExpiry)}")`);
+  }
+
   const maxTokenBytes = num("maxTokenBytes", 8192);
   if (maxTokenBytes < 64) fail(nameOf("maxTokenBytes"), "must be at least 64");
 
@@ -182,7 +209,7 @@ function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) 
     issuer,
     audience: input.audience?.trim() || appSlug,
     algorithms: [...algorithms],
-    clockToleranceSeconds: num("clockToleranceSeconds", 5, 60),
+    clockToleranceSeconds: num("clockToleranceSeconds", SESSION_DEFAULTS.clockToleranceSeconds, 60),
     maxTokenAgeSeconds: input.maxTokenAgeSeconds === undefined ? undefined : num("maxTokenAgeSeconds", 0),
     tokenTypes: strings("tokenTypes"),
     authorizedParties: strings("authorizedParties"),
@@ -192,5 +219,6 @@ function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) 
     jwksMaxAgeSeconds: num("jwksMaxAgeSeconds", 600),
     jwksStaleSeconds: num("jwksStaleSeconds", 3600),
     allowInsecureHttp,
+    socketExpiry,
   }) as OidcConfig;
 }

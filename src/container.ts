@@ -9,6 +9,8 @@ import { JwksVerifier } from "./services/JwksVerifier.js";
 import { AppHandleUserProvisioner } from "./services/UserProvisioner.js";
 import { AppHandleSessionRegistrar } from "./services/SocketSessionRegistrar.js";
 import { AuthPipeline } from "./services/AuthPipeline.js";
+import { SocketServerRegistry } from "./services/SocketServerRegistry.js";
+import { RoomSessionRevoker } from "./services/SessionRevoker.js";
 
 /**
  * A new, isolated container with every default binding. Nothing resolved
@@ -16,7 +18,8 @@ import { AuthPipeline } from "./services/AuthPipeline.js";
  * IOServer instance, and bind middleware classes to it with
  * `bindOidcMiddlewares(container)`.
  *
- * Shared collaborators (config, key sets, verifier, logger) are singletons
+ * Shared collaborators (config, key sets, verifier, logger, the Socket.IO
+ * server registry and the session revoker) are singletons
  * of this container; the appHandle adapters (provisioner, session
  * registrar) are container-scoped, so each middleware `handle(appHandle)`
  * gets its own, bound to that IOServer's appHandle.
@@ -38,6 +41,8 @@ export function createOidcContainer(): DependencyContainer {
   c.register(TOKENS.UserProvisioner, { useClass: AppHandleUserProvisioner }, { lifecycle: Lifecycle.ContainerScoped });
   c.register(TOKENS.SocketSessionRegistrar, { useClass: AppHandleSessionRegistrar }, { lifecycle: Lifecycle.ContainerScoped });
   c.register(TOKENS.AuthPipeline, { useClass: AuthPipeline });
+  c.register(TOKENS.SocketServerRegistry, { useFactory: instanceCachingFactory(() => new SocketServerRegistry()) });
+  c.register(TOKENS.SessionRevoker, { useClass: RoomSessionRevoker }, { lifecycle: Lifecycle.Singleton });
   return c;
 }
 

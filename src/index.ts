@@ -5,19 +5,43 @@ export { OidcConfigManager, oidcReady } from "./OidcConfigManager.js";
 export { OidcHttpMiddleware } from "./middlewares/OidcHttpMiddleware.js";
 export { OidcSocketMiddleware, type SocketNext } from "./middlewares/OidcSocketMiddleware.js";
 export { OidcSocketAdminMiddleware } from "./middlewares/OidcSocketAdminMiddleware.js";
+export { OidcHttpAdminMiddleware } from "./middlewares/OidcHttpAdminMiddleware.js";
+export {
+  requireRoles,
+  requirePermissions,
+  type OidcGuard,
+  type OidcHttpGuard,
+  type OidcSocketGuard,
+  type PermissionOptions,
+} from "./middlewares/guards.js";
+export { requireEventPermissions, type EventRequirements, type OidcSocketEventGuard } from "./middlewares/eventGuard.js";
 export { bindOidcMiddlewares, type BoundOidcClasses } from "./bindOidcMiddlewares.js";
 export { verifyOidcToken } from "./verifyOidcToken.js";
 export { getAuth } from "./typedContext.js";
 export { createOidcContainer, oidcContainer } from "./container.js";
 export { TOKENS, type AppHandle } from "./tokens.js";
+export {
+  AUTH_EXPIRED_EVENT,
+  AUTH_REFRESH_EVENT,
+  AUTH_REVOKED_EVENT,
+  subjectRoom,
+  userRoom,
+  type AuthExpiredNotice,
+  type AuthRefreshAck,
+  type AuthRefreshRequest,
+  type AuthRevokedNotice,
+  type ForbiddenEventAck,
+} from "./socketProtocol.js";
 
 export {
   OIDC_ENV_VARS,
+  SOCKET_EXPIRY_POLICIES,
   SUPPORTED_ALGORITHMS,
   readOidcConfigFromEnv,
   resolveOidcConfig,
   type OidcConfig,
   type OidcConfigInput,
+  type SocketExpiryPolicy,
   type SupportedAlgorithm,
 } from "./config.js";
 export {
@@ -40,6 +64,9 @@ export { AppHandleUserProvisioner, type UserProvisioner } from "./services/UserP
 export { AppHandleSessionRegistrar, type SocketSessionRegistrar } from "./services/SocketSessionRegistrar.js";
 export { AuthPipeline, type AuthResult } from "./services/AuthPipeline.js";
 export { KeySetRegistry } from "./services/KeySetRegistry.js";
+export { RoomSessionRevoker, type RevocationOptions, type RevocationTarget, type SessionRevoker } from "./services/SessionRevoker.js";
+export { SocketServerRegistry, type NamespaceHost, type RoomBroadcaster } from "./services/SocketServerRegistry.js";
+export { holdsRole, type AccessRequirement, type PermissionMode } from "./services/AccessRequirement.js";
 export { RemoteKeySet } from "./services/RemoteKeySet.js";
 export { systemClock, type Clock } from "./services/Clock.js";
 export { createOidcLogger } from "./services/logger.js";

@@ -7,6 +7,8 @@ import type { SocketSessionRegistrar } from "./services/SocketSessionRegistrar.j
 import type { Clock } from "./services/Clock.js";
 import type { KeySetRegistry } from "./services/KeySetRegistry.js";
 import type { AuthPipeline } from "./services/AuthPipeline.js";
+import type { SessionRevoker } from "./services/SessionRevoker.js";
+import type { SocketServerRegistry } from "./services/SocketServerRegistry.js";
 
 /**
  * Every seam of the package. Bind any of these in an OIDC container
@@ -25,6 +27,10 @@ export const TOKENS = Object.freeze({
   UserProvisioner: Symbol("ioserver-oidc.UserProvisioner") as InjectionToken<UserProvisioner>,
   /** `SocketSessionRegistrar`: tracks which sockets belong to which user. */
   SocketSessionRegistrar: Symbol("ioserver-oidc.SocketSessionRegistrar") as InjectionToken<SocketSessionRegistrar>,
+  /** `SessionRevoker`: disconnects every live socket of a user, on every node. */
+  SessionRevoker: Symbol("ioserver-oidc.SessionRevoker") as InjectionToken<SessionRevoker>,
+  /** `SocketServerRegistry`: the Socket.IO servers this container's sockets live on (what the revoker reaches). */
+  SocketServerRegistry: Symbol("ioserver-oidc.SocketServerRegistry") as InjectionToken<SocketServerRegistry>,
   /** The shared extract → verify → provision → context pipeline. */
   AuthPipeline: Symbol("ioserver-oidc.AuthPipeline") as InjectionToken<AuthPipeline>,
   /** pino `Logger`. */

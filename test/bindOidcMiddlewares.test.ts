@@ -18,7 +18,11 @@ test("bound classes are subclasses IOServer can construct with no arguments, res
   expect(new bound.OidcSocketMiddleware()).toBeInstanceOf(OidcSocketMiddleware);
   expect(new bound.OidcSocketAdminMiddleware()).toBeInstanceOf(OidcSocketAdminMiddleware);
   expect(new bound.OidcConfigManager({})).toBeInstanceOf(OidcConfigManager);
-  for (const cls of Object.values(bound)) expect(cls.container).toBe(container);
+  for (const cls of [bound.OidcConfigManager, bound.OidcHttpMiddleware, bound.OidcSocketMiddleware, bound.OidcSocketAdminMiddleware, bound.OidcHttpAdminMiddleware]) {
+    expect(cls.container).toBe(container);
+  }
+  expect(bound.requireRoles("admin").http.container).toBe(container);
+  expect(bound.requirePermissions(["a"]).socket.container).toBe(container);
 });
 
 test("binding to one container leaves the exported classes and other bindings alone", () => {

@@ -47,6 +47,7 @@ describe("readOidcConfigFromEnv: defaults", () => {
       tokenTypes: [],
       authorizedParties: [],
       maxTokenBytes: 8192,
+      socketExpiry: "disconnect",
       jwksTimeoutSeconds: 5,
       jwksCooldownSeconds: 30,
       jwksMaxAgeSeconds: 600,

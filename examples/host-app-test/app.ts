@@ -56,10 +56,11 @@ export class StatsService extends BaseService {
 }
 
 // #region injectable-middlewares
-const packageClasses: BoundOidcClasses = { OidcConfigManager, OidcHttpMiddleware, OidcSocketMiddleware, OidcSocketAdminMiddleware };
+type OidcClasses = Pick<BoundOidcClasses, "OidcConfigManager" | "OidcHttpMiddleware" | "OidcSocketMiddleware" | "OidcSocketAdminMiddleware">;
+const packageClasses: OidcClasses = { OidcConfigManager, OidcHttpMiddleware, OidcSocketMiddleware, OidcSocketAdminMiddleware };
 
 /** Starts the app on 127.0.0.1:`port`; `oidc` defaults to the package's classes (configured from AUTH_SERVICE_*). */
-export async function startNotesApp(port: number, oidc: BoundOidcClasses = packageClasses): Promise<IOServer> {
+export async function startNotesApp(port: number, oidc: OidcClasses = packageClasses): Promise<IOServer> {
   const server = new IOServer({ host: "127.0.0.1", port, routes: fileURLToPath(new URL("./routes", import.meta.url)), verbose: "ERROR" });
   server.addManager({ name: "oidcConfig", manager: oidc.OidcConfigManager });
   server.addManager({ name: "notes", manager: NotesManager });

@@ -1,13 +1,12 @@
-import type { Logger } from "pino";
-import type { Namespace, Socket } from "socket.io";
+import type { Socket } from "socket.io";
 import type { DependencyContainer } from "tsyringe";
 import { oidcContainer, scopeFor } from "../container.js";
-import { ERR_AUTH_TOKEN_INVALID, OidcError, toOidcError } from "../errors.js";
-import type { SocketSessionRegistrar } from "../services/SocketSessionRegistrar.js";
+import { ERR_AUTH_TOKEN_INVALID, toOidcError } from "../errors.js";
 import { TOKENS, type AppHandle } from "../tokens.js";
-import { attachAuth, readAuth } from "../transport/authState.js";
-import { bearerToken } from "../transport/bearer.js";
+import { attachAuth } from "../transport/authState.js";
+import { bearerToken, presentedToken } from "../transport/bearer.js";
 import { toSocketError } from "../transport/reportError.js";
+import { LiveSocketSessions } from "../transport/socketSession.js";
 
 export type SocketNext = (err?: Error) => void;
 
@@ -16,6 +15,10 @@ export type SocketNext = (err?: Error) => void;
  * (`auth: { token }`, a leading "Bearer " accepted, else the
  * `Authorization` header) and puts the context on the socket. A refusal
  * reaches the client as `connect_error` with `message` = the error code.
+ *
+ * Once connected, the socket is live (see `LiveSocketSessions`): it joins
+ * its user's rooms, is disconnected when its token expires, and can
+ * re-authenticate with `auth:refresh`.
  */
 export class OidcSocketMiddleware {
   static container: DependencyContainer = oidcContainer;
@@ -23,8 +26,15 @@ export class OidcSocketMiddleware {
   handle(appHandle?: AppHandle): (socket: Socket, next: SocketNext) => void {
     const scope = scopeFor((this.constructor as typeof OidcSocketMiddleware).container, appHandle);
     const pipeline = scope.resolve(TOKENS.AuthPipeline);
-    const registrar = scope.resolve(TOKENS.SocketSessionRegistrar);
     const logger = scope.resolve(TOKENS.Logger);
+    const sessions = new LiveSocketSessions({
+      pipeline,
+      registrar: scope.resolve(TOKENS.SocketSessionRegistrar),
+      config: scope.resolve(TOKENS.ConfigService),
+      clock: scope.resolve(TOKENS.Clock),
+      logger,
+      servers: scope.resolve(TOKENS.SocketServerRegistry),
+    });
     return function oidcSocketAuthentication(socket, next) {
       let token: string | undefined;
       try {
@@ -37,7 +47,7 @@ export class OidcSocketMiddleware {
         .authenticate(token, "socket")
         .then((result) => {
           attachAuth(socket, result);
-          trackSessions(socket.nsp, registrar, logger);
+          sessions.watch(socket.nsp);
         })
         .then(
           () => next(),
@@ -53,31 +63,5 @@ function handshakeToken(handshake: Socket["handshake"]): string | undefined {
   const auth: unknown = handshake.auth;
   const fromAuth = auth !== null && typeof auth === "object" ? (auth as Record<string, unknown>).token : undefined;
   if (fromAuth === undefined || fromAuth === null) return bearerToken(handshake.headers.authorization);
-  if (typeof fromAuth !== "string") throw new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: "auth.token is not a string" });
-  return /^bearer /i.test(fromAuth) ? bearerToken(fromAuth) : bearerToken(`Bearer ${fromAuth}`);
-}
-
-const SESSIONS_TRACKED = Symbol("ioserver-oidc.sessionsTracked");
-
-/**
- * Registers authenticated sockets once they are connected, i.e. after every
- * middleware of the namespace accepted them: a socket a later guard refuses
- * is never registered. Installed once per namespace.
- */
-function trackSessions(nsp: Namespace, registrar: SocketSessionRegistrar, logger: Logger): void {
-  const marked = nsp as Namespace & { [SESSIONS_TRACKED]?: true };
-  if (marked[SESSIONS_TRACKED]) return;
-  marked[SESSIONS_TRACKED] = true;
-  const settle = (work: () => void | Promise<void>, action: string): Promise<void> =>
-    Promise.resolve()
-      .then(work)
-      .catch((error: unknown) => logger.warn({ reason: (error as Error)?.message ?? String(error), namespace: nsp.name }, `socket ${action} failed`));
-  nsp.on("connection", (socket: Socket) => {
-    const auth = readAuth(socket);
-    if (!auth) return;
-    const { userId, sub } = auth.context;
-    const registered = settle(() => registrar.register(userId, socket.id, sub), "registration");
-    // A socket that leaves while a slow registration is still running is unregistered after it, never before.
-    socket.once("disconnect", () => void registered.then(() => settle(() => registrar.unregister(userId, socket.id), "unregistration")));
-  });
+  return presentedToken(fromAuth, "auth.token");
 }

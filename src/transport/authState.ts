@@ -1,3 +1,4 @@
+import type { AccessRequirement } from "../services/AccessRequirement.js";
 import type { AuthResult } from "../services/AuthPipeline.js";
 
 /**
@@ -5,8 +6,10 @@ import type { AuthResult } from "../services/AuthPipeline.js";
  * after it; a symbol so no client-controlled data can collide with it.
  */
 const AUTH_STATE = Symbol.for("ioserver-oidc.auth");
+/** The requirements of the socket guards that admitted a socket, re-checked when it re-authenticates. */
+const ADMISSIONS = Symbol.for("ioserver-oidc.admissions");
 
-type Carrier = object & { [AUTH_STATE]?: AuthResult };
+type Carrier = object & { [AUTH_STATE]?: AuthResult; [ADMISSIONS]?: AccessRequirement[] };
 
 /** Puts the context fields on the request/socket and keeps the full result for guards. */
 export function attachAuth(target: object, result: AuthResult): void {
@@ -19,7 +22,15 @@ export function readAuth(target: object): AuthResult | undefined {
   return (target as Carrier)[AUTH_STATE];
 }
 
-/** Whether the authenticated user holds a role: the provisioner's role outranks the token's roles. */
-export function holdsRole(auth: AuthResult, role: string): boolean {
-  return auth.localRole !== undefined ? auth.localRole === role : auth.context.roles.includes(role);
+export { holdsRole } from "../services/AccessRequirement.js";
+
+/** Records that a guard admitted the socket under `requirement`: a new token must still meet it. */
+export function recordAdmission(socket: object, requirement: AccessRequirement): void {
+  const carrier = socket as Carrier;
+  (carrier[ADMISSIONS] ??= []).push(requirement);
+}
+
+/** The requirements the socket was admitted under (empty when no guard ran). */
+export function admissionsOf(socket: object): readonly AccessRequirement[] {
+  return (socket as Carrier)[ADMISSIONS] ?? [];
 }

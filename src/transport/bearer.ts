@@ -24,3 +24,15 @@ export function bearerToken(header: string | string[] | undefined): string | und
   if (!B64TOKEN.test(credential)) throw new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: "credential is not a single RFC 6750 b64token" });
   return credential;
 }
+
+/**
+ * A token handed over in a message rather than a header (the handshake's
+ * `auth.token`, the `auth:refresh` payload): a string, with or without a
+ * leading "Bearer ". `undefined`/`null` means none was presented; anything
+ * else that is not a single b64token throws `ERR_AUTH_TOKEN_INVALID`.
+ */
+export function presentedToken(value: unknown, where: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") throw new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: `${where} is not a string` });
+  return /^bearer /i.test(value) ? bearerToken(value) : bearerToken(`Bearer ${value}`);
+}

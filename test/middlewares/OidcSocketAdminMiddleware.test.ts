@@ -44,7 +44,7 @@ test("a non-admin gets ERR_FORBIDDEN (logged at info with the sub)", () => {
   const calls = nextArgs(handle, socketWith({ roles: ["user"] }));
   expect(calls).toHaveLength(1);
   expect((calls[0]?.[0] as Error).message).toBe(ERR_FORBIDDEN);
-  expect((calls[0]?.[0] as Error & { data: unknown }).data).toEqual({ code: ERR_FORBIDDEN, statusCode: 403, message: 'The "admin" role is required' });
+  expect((calls[0]?.[0] as Error & { data: unknown }).data).toEqual({ code: ERR_FORBIDDEN, statusCode: 403, message: 'The role "admin" is required' });
   expect(logs.records()).toEqual([expect.objectContaining({ level: 30, code: ERR_FORBIDDEN, sub: "s" })]);
 });
 

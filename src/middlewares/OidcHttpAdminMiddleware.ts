@@ -1,0 +1,12 @@
+import { requireRoles, type OidcHttpGuard } from "./guards.js";
+
+/**
+ * IOServer controller middleware placed after `OidcHttpMiddleware`: lets
+ * through only users holding the "admin" role (the provisioner's role,
+ * else the token's roles), else 403 `ERR_FORBIDDEN`. Without an
+ * authentication middleware before it, it refuses everyone. The same as
+ * `requireRoles("admin").http`.
+ */
+export const OidcHttpAdminMiddleware = requireRoles("admin").http;
+/** Instances of the class (kept so the name still works as a type). */
+export type OidcHttpAdminMiddleware = OidcHttpGuard;

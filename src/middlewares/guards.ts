@@ -1,0 +1,140 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Logger } from "pino";
+import type { Socket } from "socket.io";
+import type { DependencyContainer } from "tsyringe";
+import { oidcContainer } from "../container.js";
+import { ERR_FORBIDDEN, OidcError } from "../errors.js";
+import { permissionRequirement, roleRequirement, type AccessRequirement, type PermissionMode } from "../services/AccessRequirement.js";
+import { logRefusal } from "../services/AuthPipeline.js";
+import { TOKENS } from "../tokens.js";
+import { readAuth, recordAdmission } from "../transport/authState.js";
+import { sendHttpError, toSocketError } from "../transport/reportError.js";
+import type { SocketNext } from "./OidcSocketMiddleware.js";
+
+/** Used when a guard class was made without a requirement: nobody passes. */
+const NOBODY: AccessRequirement = Object.freeze({
+  description: "a requirement (guard class made without one)",
+  unmet: () => "You are not allowed to access this resource",
+});
+
+/**
+ * Why `auth` may not pass `requirement`, as the `ERR_FORBIDDEN` to send, or
+ * `undefined` when it may. Without an authentication middleware before the
+ * guard there is no `auth`: the guard refuses and logs the misconfiguration.
+ */
+export function refusalFor(requirement: AccessRequirement, auth: ReturnType<typeof readAuth>, logger: Logger, where: Record<string, unknown>): OidcError | undefined {
+  if (!auth) {
+    const reason = "no authentication middleware ran before this guard: put OidcHttpMiddleware/OidcSocketMiddleware first";
+    logger.warn({ ...where, code: ERR_FORBIDDEN, required: requirement.description, reason }, "authorization refused");
+    return new OidcError(ERR_FORBIDDEN, { reason });
+  }
+  const unmet = requirement.unmet(auth);
+  if (unmet === undefined) return undefined;
+  const refusal = new OidcError(ERR_FORBIDDEN, { message: unmet, reason: `requires ${requirement.description}` });
+  logRefusal(logger, refusal, { ...where, sub: auth.context.sub });
+  return refusal;
+}
+
+/**
+ * IOServer controller middleware made by `requireRoles(...).http` /
+ * `requirePermissions(...).http`; place it after `OidcHttpMiddleware`.
+ * Refuses with 403 `ERR_FORBIDDEN` and `WWW-Authenticate: Bearer …
+ * error="insufficient_scope"` (RFC 6750 §3.1).
+ */
+export class OidcHttpGuard {
+  static container: DependencyContainer = oidcContainer;
+  static requirement: AccessRequirement = NOBODY;
+
+  handle(): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
+    const { container, requirement } = this.constructor as typeof OidcHttpGuard;
+    const logger = container.resolve(TOKENS.Logger);
+    return async function oidcHttpGuard(request, reply) {
+      const refusal = refusalFor(requirement, readAuth(request), logger, { transport: "http", url: request.url });
+      return refusal ? sendHttpError(reply, refusal) : undefined;
+    };
+  }
+}
+
+/**
+ * IOServer service middleware made by `requireRoles(...).socket` /
+ * `requirePermissions(...).socket`; place it after `OidcSocketMiddleware`.
+ * A refused handshake gets `connect_error` `ERR_FORBIDDEN`. An admitted
+ * socket must keep meeting the requirement when it re-authenticates.
+ */
+export class OidcSocketGuard {
+  static container: DependencyContainer = oidcContainer;
+  static requirement: AccessRequirement = NOBODY;
+
+  handle(): (socket: Socket, next: SocketNext) => void {
+    const { container, requirement } = this.constructor as typeof OidcSocketGuard;
+    const logger = container.resolve(TOKENS.Logger);
+    return function oidcSocketGuard(socket, next) {
+      const refusal = refusalFor(requirement, readAuth(socket), logger, { transport: "socket", namespace: socket.nsp.name });
+      if (refusal) {
+        next(toSocketError(refusal));
+        return;
+      }
+      recordAdmission(socket, requirement);
+      next();
+    };
+  }
+}
+
+/** A requirement and the IOServer middleware classes that enforce it on each transport. */
+export interface OidcGuard {
+  readonly requirement: AccessRequirement;
+  /** For `addController({ middlewares: [OidcHttpMiddleware, guard.http] })`. */
+  readonly http: typeof OidcHttpGuard;
+  /** For `addService({ middlewares: [OidcSocketMiddleware, guard.socket] })`. */
+  readonly socket: typeof OidcSocketGuard;
+}
+
+/** Makes the guard classes for `requirement`, resolving their logger from `container`. */
+export function guardFor(requirement: AccessRequirement, container: DependencyContainer = oidcContainer): OidcGuard {
+  return Object.freeze({
+    requirement,
+    http: class extends OidcHttpGuard {
+      static override container = container;
+      static override requirement = requirement;
+    },
+    socket: class extends OidcSocketGuard {
+      static override container = container;
+      static override requirement = requirement;
+    },
+  });
+}
+
+/**
+ * Guards letting through users holding at least one of `roles` (the
+ * provisioner's local role outranks the token's `roles`). Chain two guards
+ * to require two roles.
+ *
+ * @example
+ * ```ts
+ * server.addController({ name: "reports", controller: ReportsController,
+ *   middlewares: [OidcHttpMiddleware, requireRoles("admin", "auditor").http] });
+ * server.addService({ name: "moderation", service: ModerationService,
+ *   middlewares: [OidcSocketMiddleware, requireRoles("moderator").socket] });
+ * ```
+ */
+export function requireRoles(...roles: string[]): OidcGuard {
+  return guardFor(roleRequirement(roles));
+}
+
+export interface PermissionOptions {
+  /** `"all"` (default): every listed permission; `"any"`: at least one. */
+  mode?: PermissionMode;
+}
+
+/**
+ * Guards checking the token's `permissions` claim.
+ *
+ * @example
+ * ```ts
+ * middlewares: [OidcHttpMiddleware, requirePermissions(["reports:read", "reports:export"]).http]
+ * middlewares: [OidcSocketMiddleware, requirePermissions(["chat:read", "chat:admin"], { mode: "any" }).socket]
+ * ```
+ */
+export function requirePermissions(permissions: string | string[], options: PermissionOptions = {}): OidcGuard {
+  return guardFor(permissionRequirement(permissions, options.mode));
+}

@@ -1,0 +1,64 @@
+import type { AuthResult } from "./AuthPipeline.js";
+
+/** How a list of permissions is matched: the user needs every one, or at least one. */
+export type PermissionMode = "all" | "any";
+
+/**
+ * What a guard demands of an authenticated user. Knows nothing of the
+ * transport: the HTTP guard, the socket guard and the per-event check all
+ * ask the same question.
+ */
+export interface AccessRequirement {
+  /** What is required, for logs (e.g. `role "admin"`). */
+  readonly description: string;
+  /** `undefined` when `auth` meets the requirement, else a client-safe sentence naming what is missing. */
+  unmet(auth: AuthResult): string | undefined;
+}
+
+/** Whether the authenticated user holds a role: the provisioner's role outranks the token's roles. */
+export function holdsRole(auth: AuthResult, role: string): boolean {
+  return auth.localRole !== undefined ? auth.localRole === role : auth.context.roles.includes(role);
+}
+
+const quoted = (values: readonly string[]): string => values.map((v) => `"${v}"`).join(", ");
+
+function checkNames(values: readonly unknown[], what: string): readonly string[] {
+  if (!Array.isArray(values) || values.length === 0) throw new TypeError(`${what} must list at least one name`);
+  for (const value of values) {
+    if (typeof value !== "string" || value === "") throw new TypeError(`${what} must be non-empty strings (got ${JSON.stringify(value)})`);
+  }
+  return Object.freeze([...values] as string[]);
+}
+
+/**
+ * The user holds at least one of `roles`. The provisioner's local role
+ * outranks the token's `roles` claim (see `holdsRole`).
+ */
+export function roleRequirement(roles: readonly string[]): AccessRequirement {
+  const names = checkNames(roles, "roles");
+  const sentence = names.length === 1 ? `The role ${quoted(names)} is required` : `One of the roles ${quoted(names)} is required`;
+  return Object.freeze({
+    description: names.length === 1 ? `role ${quoted(names)}` : `one of the roles ${quoted(names)}`,
+    unmet: (auth: AuthResult) => (names.some((role) => holdsRole(auth, role)) ? undefined : sentence),
+  });
+}
+
+/** The token's `permissions` claim holds all of `permissions` (mode "all") or one of them (mode "any"). */
+export function permissionRequirement(permissions: string | readonly string[], mode: PermissionMode = "all"): AccessRequirement {
+  const names = checkNames(typeof permissions === "string" ? [permissions] : permissions, "permissions");
+  if (mode !== "all" && mode !== "any") throw new TypeError(`mode must be "all" or "any" (got ${JSON.stringify(mode)})`);
+  if (mode === "any") {
+    return Object.freeze({
+      description: `one of the permissions ${quoted(names)}`,
+      unmet: (auth: AuthResult) =>
+        names.some((p) => auth.context.permissions.includes(p)) ? undefined : `One of the permissions ${quoted(names)} is required`,
+    });
+  }
+  return Object.freeze({
+    description: `the permissions ${quoted(names)}`,
+    unmet: (auth: AuthResult) => {
+      const missing = names.filter((p) => !auth.context.permissions.includes(p));
+      return missing.length === 0 ? undefined : `Missing ${missing.length === 1 ? "permission" : "permissions"}: ${quoted(missing)}`;
+    },
+  });
+}

@@ -1,0 +1,51 @@
+/**
+ * What the package says to, and hears from, a live Socket.IO client:
+ * event names, their payloads and the rooms a user's sockets join. One
+ * place, so the server side and the README cannot drift apart.
+ */
+
+/** Client → server: re-authenticate an open socket with a new token. */
+export const AUTH_REFRESH_EVENT = "auth:refresh";
+/** Server → client: the token expired; the socket is disconnected right after. */
+export const AUTH_EXPIRED_EVENT = "auth:expired";
+/** Server → client: the user's sessions were revoked; the socket is disconnected right after. */
+export const AUTH_REVOKED_EVENT = "auth:revoked";
+
+/** `auth:refresh` payload: the new token, as a string or `{ token }`, with or without "Bearer ". */
+export type AuthRefreshRequest = string | { token: string };
+
+/** What the `auth:refresh` acknowledgement receives. */
+export type AuthRefreshAck =
+  | { ok: true; exp: number | undefined }
+  | { ok: false; code: string; statusCode: number; message: string };
+
+/** `auth:expired` payload: the token's `exp` and the server time the socket was cut, both in seconds since the epoch. */
+export interface AuthExpiredNotice {
+  exp: number;
+  at: number;
+}
+
+/** `auth:revoked` payload: a client-safe explanation. */
+export interface AuthRevokedNotice {
+  message: string;
+}
+
+/** What a refused per-event check passes to the event's acknowledgement. */
+export interface ForbiddenEventAck {
+  ok: false;
+  code: string;
+  statusCode: number;
+  message: string;
+}
+
+const ROOM_PREFIX = "ioserver-oidc";
+
+/** The room every live socket of the subject `sub` is in (on every node, through the Socket.IO adapter). */
+export function subjectRoom(sub: string): string {
+  return `${ROOM_PREFIX}:sub:${sub}`;
+}
+
+/** The room every live socket of the local user `userId` is in. */
+export function userRoom(userId: string): string {
+  return `${ROOM_PREFIX}:user:${userId}`;
+}

@@ -1,0 +1,253 @@
+import type { Logger } from "pino";
+import { SESSION_DEFAULTS } from "../config.js";
+import { ERR_AUTH_TOKEN_INVALID, ERR_FORBIDDEN, ERR_USER_DISABLED, OidcError, toOidcError } from "../errors.js";
+import { logRefusal, type AuthPipeline, type AuthResult } from "../services/AuthPipeline.js";
+import type { Clock } from "../services/Clock.js";
+import type { ConfigService } from "../services/ConfigService.js";
+import type { SocketSessionRegistrar } from "../services/SocketSessionRegistrar.js";
+import type { NamespaceHost } from "../services/SocketServerRegistry.js";
+import {
+  AUTH_EXPIRED_EVENT,
+  AUTH_REFRESH_EVENT,
+  AUTH_REVOKED_EVENT,
+  subjectRoom,
+  userRoom,
+  type AuthExpiredNotice,
+  type AuthRefreshAck,
+  type AuthRevokedNotice,
+} from "../socketProtocol.js";
+import { admissionsOf, attachAuth, readAuth } from "./authState.js";
+import { presentedToken } from "./bearer.js";
+
+/** The part of a Socket.IO server socket a live session uses (tests drive it with lightweight fakes). */
+export interface SessionSocket {
+  readonly id: string;
+  join(room: string): unknown;
+  leave(room: string): unknown;
+  emit(event: string, ...args: unknown[]): unknown;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  once(event: string, listener: (...args: unknown[]) => void): unknown;
+  disconnect(close?: boolean): unknown;
+}
+
+/** The part of a Socket.IO namespace the lifecycle hooks into. */
+export interface SessionNamespace {
+  readonly name: string;
+  readonly server: NamespaceHost;
+  on(event: "connection", listener: (socket: SessionSocket) => void): unknown;
+}
+
+export interface SessionDependencies {
+  pipeline: AuthPipeline;
+  registrar: SocketSessionRegistrar;
+  config: ConfigService;
+  clock: Clock;
+  logger: Logger;
+  /** Learns the Socket.IO servers sockets live on, so the revoker can reach them. */
+  servers: { add(server: NamespaceHost): void };
+}
+
+type ExpiryPolicy = typeof SESSION_DEFAULTS;
+
+/** Longest delay `setTimeout` honours; a later deadline is reached in several hops. */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+const WATCHED = Symbol.for("ioserver-oidc.liveSessions");
+
+/**
+ * The life of an authenticated socket after the handshake: it joins its
+ * user's rooms, is registered with the `SocketSessionRegistrar`, is cut
+ * when its token expires, can re-authenticate in-band (`auth:refresh`), and
+ * leaves no timer or registration behind when it disconnects.
+ */
+export class LiveSocketSessions {
+  constructor(private readonly deps: SessionDependencies) {}
+
+  /**
+   * Starts sessions on `namespace`'s "connection" event, i.e. once every
+   * middleware of the namespace accepted the socket: a socket a later guard
+   * refuses never becomes live. Installs itself once per namespace; the
+   * listener is in place before any client packet can arrive.
+   */
+  watch(namespace: SessionNamespace): void {
+    const marked = namespace as SessionNamespace & { [WATCHED]?: true };
+    if (marked[WATCHED]) return;
+    marked[WATCHED] = true;
+    this.deps.servers.add(namespace.server);
+    namespace.on("connection", (socket) => {
+      const auth = readAuth(socket);
+      if (auth) this.open(socket, auth);
+    });
+  }
+
+  /** Makes one connected, authenticated socket live. */
+  open(socket: SessionSocket, auth: AuthResult): void {
+    new LiveSession(socket, auth, this.deps, this.expiryPolicy()).start();
+  }
+
+  /**
+   * The expiry settings. A host whose own verifier accepted the socket may
+   * have no `AUTH_SERVICE_*` configuration at all: the documented defaults
+   * (disconnect, 5 s tolerance) apply then, rather than an exception thrown
+   * inside Socket.IO's connection event.
+   */
+  private expiryPolicy(): ExpiryPolicy {
+    try {
+      const { socketExpiry, clockToleranceSeconds } = this.deps.config.get();
+      return { socketExpiry, clockToleranceSeconds };
+    } catch {
+      return SESSION_DEFAULTS;
+    }
+  }
+}
+
+class LiveSession {
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** Refreshes run one at a time, in the order the client sent them. */
+  private refreshes: Promise<void> = Promise.resolve();
+  /** Registrar calls run in order, so an unregister never overtakes its register. */
+  private registrations: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly socket: SessionSocket,
+    private current: AuthResult,
+    private readonly deps: SessionDependencies,
+    private readonly config: ExpiryPolicy,
+  ) {}
+
+  start(): void {
+    const { sub, userId } = this.current.context;
+    this.join(subjectRoom(sub));
+    this.join(userRoom(userId));
+    this.register(userId, sub);
+    this.arm();
+    this.socket.on(AUTH_REFRESH_EVENT, (request, ack) => {
+      this.refreshes = this.refreshes.then(() => this.refresh(request, typeof ack === "function" ? (ack as (a: AuthRefreshAck) => void) : undefined));
+    });
+    this.socket.once("disconnect", () => this.close());
+  }
+
+  private close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const { userId } = this.current.context;
+    this.track(() => this.deps.registrar.unregister(userId, this.socket.id), "unregistration");
+  }
+
+  /** Schedules the disconnect at `exp` + clock tolerance (by the injectable clock), unless the policy is "ignore". */
+  private arm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const exp = this.current.claims.exp;
+    if (this.config.socketExpiry === "ignore" || typeof exp !== "number" || !Number.isFinite(exp)) return;
+    this.schedule((exp + this.config.clockToleranceSeconds) * 1000);
+  }
+
+  private schedule(deadlineMs: number): void {
+    const delay = Math.max(0, deadlineMs - this.deps.clock.now());
+    const hop = Math.min(delay, MAX_TIMER_DELAY_MS);
+    this.timer = setTimeout(() => (hop < delay ? this.schedule(deadlineMs) : this.expire()), hop);
+  }
+
+  private expire(): void {
+    this.timer = undefined;
+    if (this.closed) return;
+    const notice: AuthExpiredNotice = { exp: this.current.claims.exp, at: Math.floor(this.deps.clock.now() / 1000) };
+    this.deps.logger.debug({ sub: this.current.context.sub, socketId: this.socket.id, exp: notice.exp }, "socket token expired: disconnecting");
+    this.socket.emit(AUTH_EXPIRED_EVENT, notice);
+    // Only this namespace's socket: other namespaces multiplexed on the connection may hold fresher tokens.
+    this.socket.disconnect();
+  }
+
+  /**
+   * In-band re-authentication: the new token goes through the whole
+   * pipeline (signature, claims, provisioning, disabled check), must name
+   * the same subject and still meet the guards that admitted the socket.
+   * On success the context and expiry move to the new token; on failure
+   * nothing changes, except that a disabled account is cut at once.
+   */
+  private async refresh(request: unknown, ack: ((answer: AuthRefreshAck) => void) | undefined): Promise<void> {
+    if (this.closed) return;
+    try {
+      const token = presentedToken(isTokenObject(request) ? request.token : request, "auth:refresh token");
+      const result = await this.deps.pipeline.authenticate(token, "socket");
+      if (result.context.sub !== this.current.context.sub) {
+        throw this.refused(new OidcError(ERR_AUTH_TOKEN_INVALID, { message: "The new token belongs to another subject", reason: "auth:refresh with a different sub" }));
+      }
+      for (const requirement of admissionsOf(this.socket)) {
+        const unmet = requirement.unmet(result);
+        if (unmet !== undefined) throw this.refused(new OidcError(ERR_FORBIDDEN, { message: unmet, reason: `auth:refresh no longer meets ${requirement.description}` }));
+      }
+      if (this.closed) return;
+      this.apply(result);
+      ack?.({ ok: true, exp: result.claims.exp });
+    } catch (error) {
+      const refusal = toOidcError(error, ERR_AUTH_TOKEN_INVALID);
+      // The pipeline logged its own refusals at their level; this line ties the outcome to the socket.
+      this.deps.logger.debug({ sub: this.current.context.sub, socketId: this.socket.id, code: refusal.code, reason: refusal.reason }, "socket re-authentication refused");
+      ack?.({ ok: false, ...refusal.toJSON() });
+      if (refusal.code === ERR_USER_DISABLED && !this.closed) {
+        const notice: AuthRevokedNotice = { message: refusal.message };
+        this.socket.emit(AUTH_REVOKED_EVENT, notice);
+        this.socket.disconnect();
+      }
+    }
+  }
+
+  /** Logs a refusal decided here (the pipeline logs its own). */
+  private refused(refusal: OidcError): OidcError {
+    logRefusal(this.deps.logger, refusal, { transport: "socket", event: AUTH_REFRESH_EVENT, sub: this.current.context.sub, socketId: this.socket.id });
+    return refusal;
+  }
+
+  private apply(result: AuthResult): void {
+    const before = this.current.context;
+    const after = result.context;
+    if (after.userId !== before.userId) {
+      this.leave(userRoom(before.userId));
+      this.join(userRoom(after.userId));
+      this.track(() => this.deps.registrar.unregister(before.userId, this.socket.id), "unregistration");
+      this.register(after.userId, after.sub);
+    }
+    this.current = result;
+    attachAuth(this.socket, result);
+    this.arm();
+  }
+
+  private register(userId: string, sub: string): void {
+    this.track(() => this.deps.registrar.register(userId, this.socket.id, sub), "registration");
+  }
+
+  /** Joined synchronously, so a revocation right after the handshake already finds the socket in its rooms. */
+  private join(room: string): void {
+    this.settle(() => this.socket.join(room), "room join");
+  }
+
+  private leave(room: string): void {
+    this.settle(() => this.socket.leave(room), "room leave");
+  }
+
+  /** Registrar calls run in order; a failure is logged, never thrown at Socket.IO. */
+  private track(work: () => void | Promise<void>, action: string): void {
+    this.registrations = this.registrations.then(work).catch((error: unknown) => this.failed(error, action));
+  }
+
+  /** Runs `work` now; a throw or a rejected promise (adapters may return one) is logged. */
+  private settle(work: () => unknown, action: string): void {
+    try {
+      const outcome = work();
+      if (outcome instanceof Promise) outcome.catch((error: unknown) => this.failed(error, action));
+    } catch (error) {
+      this.failed(error, action);
+    }
+  }
+
+  private failed(error: unknown, action: string): void {
+    this.deps.logger.warn({ reason: (error as Error)?.message ?? String(error), socketId: this.socket.id }, `socket ${action} failed`);
+  }
+}
+
+function isTokenObject(value: unknown): value is { token: unknown } {
+  return value !== null && typeof value === "object" && "token" in value;
+}

@@ -1,0 +1,192 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "@jest/globals";
+import { BaseService } from "ioserver";
+import type { Socket } from "socket.io";
+import type { Socket as ClientSocket } from "socket.io-client";
+import { TestIssuer } from "../../src/testing/TestIssuer.js";
+import { ChatService, ProfileController, calls, connectSocket, emitWithAck } from "../fixtures/app.js";
+import { pause, startLiveApp, type LiveApp } from "../fixtures/live.js";
+
+/** A service whose every method records that it ran. */
+class UserAdminService extends BaseService {
+  async deleteUser(_socket: Socket, data: unknown, callback?: (value: unknown) => void) {
+    calls.push(`socket:deleteUser:${JSON.stringify(data)}`);
+    callback?.({ ok: true });
+  }
+  async banUser(_socket: Socket, _data: unknown, callback?: (value: unknown) => void) {
+    calls.push("socket:banUser");
+    callback?.({ ok: true });
+  }
+  async listUsers(_socket: Socket, _data: unknown, callback?: (value: unknown) => void) {
+    calls.push("socket:listUsers");
+    callback?.({ ok: true });
+  }
+}
+
+let issuer: TestIssuer;
+let app: LiveApp;
+const open: ClientSocket[] = [];
+
+const bearer = async (claims: Record<string, unknown>) => ({ authorization: `Bearer ${await issuer.mint({ sub: "ivan", ...claims })}` });
+const get = async (path: string, claims: Record<string, unknown>) => fetch(`${app.url}${path}`, { headers: await bearer(claims) });
+
+async function socketFor(namespace: string, claims: Record<string, unknown>) {
+  const outcome = await connectSocket(app.url, namespace, { auth: { token: await issuer.mint({ sub: "ivan", ...claims }) } });
+  if (outcome.socket) open.push(outcome.socket);
+  return outcome;
+}
+
+beforeAll(async () => {
+  issuer = await TestIssuer.start({ alg: "RS256" });
+  app = await startLiveApp(issuer, {}, (server, oidc) => {
+    const { OidcHttpMiddleware, OidcSocketMiddleware, requireRoles, requirePermissions, requireEventPermissions } = oidc;
+    server.addController({ name: "adminonly", prefix: "/adminonly", controller: ProfileController, middlewares: [OidcHttpMiddleware, oidc.OidcHttpAdminMiddleware] });
+    server.addController({ name: "staff", prefix: "/staff", controller: ProfileController, middlewares: [OidcHttpMiddleware, requireRoles("editor", "admin").http] });
+    server.addController({ name: "reports", prefix: "/reports", controller: ProfileController, middlewares: [OidcHttpMiddleware, requirePermissions(["reports:read", "reports:export"]).http] });
+    server.addController({ name: "exports", prefix: "/exports", controller: ProfileController, middlewares: [OidcHttpMiddleware, requirePermissions(["a", "b"], { mode: "any" }).http] });
+    server.addController({ name: "unauthenticated", prefix: "/unauthenticated", controller: ProfileController, middlewares: [requireRoles("admin").http] });
+
+    server.addService({ name: "admin", service: ChatService, middlewares: [OidcSocketMiddleware, oidc.OidcSocketAdminMiddleware] });
+    server.addService({ name: "chat", service: ChatService, middlewares: [OidcSocketMiddleware, requirePermissions(["chat:read", "chat:write"], { mode: "any" }).socket] });
+    server.addService({ name: "lonely", service: ChatService, middlewares: [requireRoles("admin").socket] });
+    server.addService({
+      name: "users",
+      service: UserAdminService,
+      middlewares: [OidcSocketMiddleware, requireEventPermissions({ deleteUser: ["users:delete"], banUser: requireRoles("moderator") })],
+    });
+    server.addService({ name: "lonelyevents", service: UserAdminService, middlewares: [requireEventPermissions({ deleteUser: "users:delete" })] });
+  });
+});
+
+beforeEach(() => {
+  calls.length = 0;
+  app.users.roles.clear();
+  app.logs.length = 0;
+});
+
+afterAll(async () => {
+  for (const socket of open) socket.close();
+  await app.stop();
+  await issuer.close();
+});
+
+describe("HTTP guards", () => {
+  test("OidcHttpAdminMiddleware: 403 ERR_FORBIDDEN with an insufficient_scope challenge, naming the role; the handler never runs", async () => {
+    const refused = await get("/adminonly", { roles: ["user"] });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toEqual({ statusCode: 403, error: "Forbidden", code: "ERR_FORBIDDEN", message: 'The role "admin" is required' });
+    expect(refused.headers.get("www-authenticate")).toBe('Bearer realm="api", error="insufficient_scope", error_description="The role admin is required"');
+    expect(calls).toEqual([]);
+
+    const admitted = await get("/adminonly", { roles: ["admin"] });
+    expect(admitted.status).toBe(200);
+    expect(calls).toEqual(["http:getProfile"]);
+  });
+
+  test("the provisioner's local role outranks the token's roles", async () => {
+    app.users.roles.set("ivan", "admin");
+    expect((await get("/adminonly", { roles: [] })).status).toBe(200);
+    app.users.roles.set("ivan", "user");
+    expect((await get("/adminonly", { roles: ["admin"] })).status).toBe(403);
+  });
+
+  test("requireRoles(a, b) admits a holder of either role", async () => {
+    expect((await get("/staff", { roles: ["editor"] })).status).toBe(200);
+    const refused = await get("/staff", { roles: ["user"] });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ code: "ERR_FORBIDDEN", message: 'One of the roles "editor", "admin" is required' });
+  });
+
+  test('requirePermissions (mode "all") names exactly the missing permissions', async () => {
+    const none = await get("/reports", { permissions: [] });
+    expect(await none.json()).toMatchObject({ code: "ERR_FORBIDDEN", message: 'Missing permissions: "reports:read", "reports:export"' });
+    const one = await get("/reports", { permissions: ["reports:read"] });
+    expect(one.status).toBe(403);
+    expect(await one.json()).toMatchObject({ message: 'Missing permission: "reports:export"' });
+    expect((await get("/reports", { permissions: ["reports:export", "reports:read"] })).status).toBe(200);
+  });
+
+  test('requirePermissions (mode "any") admits a holder of one of them', async () => {
+    const refused = await get("/exports", { permissions: ["c"] });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ message: 'One of the permissions "a", "b" is required' });
+    expect((await get("/exports", { permissions: ["b"] })).status).toBe(200);
+  });
+
+  test("a guard without an authentication middleware before it refuses everyone, and logs why", async () => {
+    const refused = await get("/unauthenticated", { roles: ["admin"] });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ code: "ERR_FORBIDDEN" });
+    expect(calls).toEqual([]);
+    expect(app.logs).toContainEqual(expect.objectContaining({ level: 40, transport: "http", reason: expect.stringContaining("no authentication middleware ran") }));
+  });
+});
+
+describe("socket guards", () => {
+  test("OidcSocketAdminMiddleware refuses a non-admin handshake with ERR_FORBIDDEN and never registers it", async () => {
+    const refused = await socketFor("/admin", { roles: ["user"] });
+    expect(refused).toMatchObject({
+      connected: false,
+      error: { message: "ERR_FORBIDDEN", data: { code: "ERR_FORBIDDEN", statusCode: 403, message: 'The role "admin" is required' } },
+    });
+    await pause(20);
+    expect(app.registrar.live.size).toBe(0);
+    expect((await socketFor("/admin", { roles: ["admin"] })).connected).toBe(true);
+  });
+
+  test('requirePermissions(..., { mode: "any" }).socket', async () => {
+    expect(await socketFor("/chat", { permissions: ["chat:delete"] })).toMatchObject({
+      connected: false,
+      error: { data: { message: 'One of the permissions "chat:read", "chat:write" is required' } },
+    });
+    expect((await socketFor("/chat", { permissions: ["chat:write"] })).connected).toBe(true);
+  });
+
+  test("a socket guard without an authentication middleware before it refuses everyone, and logs why", async () => {
+    expect(await socketFor("/lonely", { roles: ["admin"] })).toMatchObject({ connected: false, error: { message: "ERR_FORBIDDEN" } });
+    expect(app.logs).toContainEqual(expect.objectContaining({ level: 40, transport: "socket", namespace: "/lonely" }));
+  });
+});
+
+describe("per-event checks", () => {
+  test("a forbidden event never reaches the service method; its acknowledgement gets ERR_FORBIDDEN naming what is missing", async () => {
+    const { socket } = await socketFor("/users", { permissions: [] });
+    expect(await emitWithAck(socket!, "deleteUser", { id: 7 })).toEqual({
+      ok: false,
+      code: "ERR_FORBIDDEN",
+      statusCode: 403,
+      message: 'Missing permission: "users:delete"',
+    });
+    expect(await emitWithAck(socket!, "banUser")).toMatchObject({ ok: false, code: "ERR_FORBIDDEN", message: 'The role "moderator" is required' });
+    expect(calls).toEqual([]);
+    // Events not in the map pass; the socket stays usable after a refusal.
+    expect(await emitWithAck(socket!, "listUsers")).toEqual({ ok: true });
+    expect(calls).toEqual(["socket:listUsers"]);
+  });
+
+  test("a forbidden event sent without an acknowledgement is dropped", async () => {
+    const { socket } = await socketFor("/users", { permissions: [] });
+    socket!.emit("deleteUser", { id: 8 });
+    expect(await emitWithAck(socket!, "listUsers")).toEqual({ ok: true });
+    expect(calls).toEqual(["socket:listUsers"]);
+    expect(socket!.connected).toBe(true);
+  });
+
+  test("an allowed event reaches the method with its data", async () => {
+    const { socket } = await socketFor("/users", { permissions: ["users:delete"], roles: ["moderator"] });
+    expect(await emitWithAck(socket!, "deleteUser", { id: 9 })).toEqual({ ok: true });
+    expect(await emitWithAck(socket!, "banUser")).toEqual({ ok: true });
+    expect(calls).toEqual(['socket:deleteUser:{"id":9}', "socket:banUser"]);
+  });
+
+  test("events are judged by the socket's current token: a refresh that adds the permission opens the event", async () => {
+    const { socket } = await socketFor("/users", { permissions: [] });
+    expect(await emitWithAck(socket!, "deleteUser", { id: 1 })).toMatchObject({ ok: false });
+    const refreshed = await emitWithAck(socket!, "auth:refresh", await issuer.mint({ sub: "ivan", permissions: ["users:delete"] }));
+    expect(refreshed).toMatchObject({ ok: true });
+    expect(await emitWithAck(socket!, "deleteUser", { id: 1 })).toEqual({ ok: true });
+  });
+
+  test("without an authentication middleware before it, the event guard refuses the handshake", async () => {
+    expect(await socketFor("/lonelyevents", { permissions: ["users:delete"] })).toMatchObject({ connected: false, error: { message: "ERR_FORBIDDEN" } });
+  });
+});

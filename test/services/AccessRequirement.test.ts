@@ -1,0 +1,58 @@
+import { describe, expect, test } from "@jest/globals";
+import type { AuthResult } from "../../src/index.js";
+import { holdsRole, permissionRequirement, roleRequirement } from "../../src/services/AccessRequirement.js";
+
+const auth = (roles: string[], permissions: string[], localRole?: string): AuthResult => ({
+  context: { sub: "s", userId: "s", userRole: localRole ?? roles[0] ?? "user", roles, permissions, features: {} },
+  claims: { sub: "s", iss: "i", exp: 0 },
+  localRole,
+});
+
+describe("roleRequirement", () => {
+  test("one role", () => {
+    const admin = roleRequirement(["admin"]);
+    expect(admin.unmet(auth(["admin"], []))).toBeUndefined();
+    expect(admin.unmet(auth(["user"], []))).toBe('The role "admin" is required');
+    expect(admin.description).toBe('role "admin"');
+  });
+
+  test("several roles: any one of them", () => {
+    const staff = roleRequirement(["editor", "admin"]);
+    expect(staff.unmet(auth(["admin"], []))).toBeUndefined();
+    expect(staff.unmet(auth([], []))).toBe('One of the roles "editor", "admin" is required');
+  });
+
+  test("the provisioner's local role outranks the token's roles", () => {
+    expect(holdsRole(auth(["admin"], [], "user"), "admin")).toBe(false);
+    expect(holdsRole(auth([], [], "admin"), "admin")).toBe(true);
+    expect(roleRequirement(["admin"]).unmet(auth(["admin"], [], "user"))).toBeDefined();
+  });
+
+  test.each([[[]], [[""]], [[42]], ["admin"]])("bad roles %j are a TypeError", (roles) => {
+    expect(() => roleRequirement(roles as string[])).toThrow(TypeError);
+  });
+});
+
+describe("permissionRequirement", () => {
+  test('mode "all" (default) names only what is missing', () => {
+    const rw = permissionRequirement(["r", "w"]);
+    expect(rw.unmet(auth([], ["w", "r"]))).toBeUndefined();
+    expect(rw.unmet(auth([], ["r"]))).toBe('Missing permission: "w"');
+    expect(rw.unmet(auth([], []))).toBe('Missing permissions: "r", "w"');
+  });
+
+  test('mode "any"', () => {
+    const rw = permissionRequirement(["r", "w"], "any");
+    expect(rw.unmet(auth([], ["w"]))).toBeUndefined();
+    expect(rw.unmet(auth([], ["x"]))).toBe('One of the permissions "r", "w" is required');
+  });
+
+  test("a single permission may be a string; roles never count as permissions", () => {
+    expect(permissionRequirement("r").unmet(auth(["r"], []))).toBe('Missing permission: "r"');
+  });
+
+  test("bad input is a TypeError naming the option", () => {
+    expect(() => permissionRequirement([])).toThrow("permissions must list at least one name");
+    expect(() => permissionRequirement(["r"], "most" as "all")).toThrow('mode must be "all" or "any"');
+  });
+});
