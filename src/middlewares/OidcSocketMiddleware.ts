@@ -2,11 +2,11 @@ import type { Logger } from "pino";
 import type { Namespace, Socket } from "socket.io";
 import type { DependencyContainer } from "tsyringe";
 import { oidcContainer, scopeFor } from "../container.js";
-import { ERR_AUTH_TOKEN_INVALID, OidcError, toOidcError } from "../errors.js";
+import { ERR_AUTH_TOKEN_INVALID, toOidcError } from "../errors.js";
 import type { SocketSessionRegistrar } from "../services/SocketSessionRegistrar.js";
 import { TOKENS, type AppHandle } from "../tokens.js";
 import { attachAuth, readAuth } from "../transport/authState.js";
-import { bearerToken } from "../transport/bearer.js";
+import { handshakeToken } from "../transport/credentials.js";
 import { toSocketError } from "../transport/reportError.js";
 
 export type SocketNext = (err?: Error) => void;
@@ -26,15 +26,8 @@ export class OidcSocketMiddleware {
     const registrar = scope.resolve(TOKENS.SocketSessionRegistrar);
     const logger = scope.resolve(TOKENS.Logger);
     return function oidcSocketAuthentication(socket, next) {
-      let token: string | undefined;
-      try {
-        token = handshakeToken(socket.handshake);
-      } catch (error) {
-        next(toSocketError(toOidcError(error, ERR_AUTH_TOKEN_INVALID)));
-        return;
-      }
       pipeline
-        .authenticate(token, "socket")
+        .authenticateRequest(() => handshakeToken(socket.handshake.auth, socket.request), "socket")
         .then((result) => {
           attachAuth(socket, result);
           trackSessions(socket.nsp, registrar, logger);
@@ -46,15 +39,6 @@ export class OidcSocketMiddleware {
         .catch((error: unknown) => logger.error({ reason: (error as Error)?.message }, "Socket.IO next() threw"));
     };
   }
-}
-
-/** The handshake's token: `auth.token` first (with or without "Bearer "), else the Authorization header. */
-function handshakeToken(handshake: Socket["handshake"]): string | undefined {
-  const auth: unknown = handshake.auth;
-  const fromAuth = auth !== null && typeof auth === "object" ? (auth as Record<string, unknown>).token : undefined;
-  if (fromAuth === undefined || fromAuth === null) return bearerToken(handshake.headers.authorization);
-  if (typeof fromAuth !== "string") throw new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: "auth.token is not a string" });
-  return /^bearer /i.test(fromAuth) ? bearerToken(fromAuth) : bearerToken(`Bearer ${fromAuth}`);
 }
 
 const SESSIONS_TRACKED = Symbol("ioserver-oidc.sessionsTracked");
