@@ -1,0 +1,59 @@
+/**
+ * OidcConfigManager.ready(): what a host awaits to know the package can
+ * verify tokens (IOServer itself never awaits the manager's start()).
+ */
+import { afterEach, expect, test } from "@jest/globals";
+import { ERR_AUTH_MISCONFIGURED } from "../../src/index.js";
+import { TestIssuer } from "../../src/testing/TestIssuer.js";
+import { PINO_LEVEL, startProtectedApp, type ProtectedApp } from "./harness.js";
+
+let issuer: TestIssuer;
+let app: ProtectedApp | undefined;
+
+afterEach(async () => {
+  await app?.stop();
+  app = undefined;
+  await issuer.close();
+});
+
+test("resolves with the config once the JWKS is loaded; later calls share that warm-up", async () => {
+  issuer = await TestIssuer.start({ alg: "ES256" });
+  app = await startProtectedApp(issuer);
+  const config = await app.classes.OidcConfigManager.ready();
+  expect(config).toMatchObject({ jwksUri: issuer.jwksUri, issuer: issuer.issuer, audience: issuer.audience });
+  expect(issuer.jwksRequests).toBe(1);
+  expect(app.keySet().fresh).toBe(true);
+  // The manager instance IOServer created (appHandle.oidcConfig) and the class share one warm-up.
+  await new app.classes.OidcConfigManager().ready();
+  await app.classes.OidcConfigManager.ready();
+  expect(issuer.jwksRequests).toBe(1);
+});
+
+test("a failed warm-up names the JWKS URL and the reason, is logged by start(), and is retried by the next call", async () => {
+  issuer = await TestIssuer.start({ alg: "ES256" });
+  await issuer.pause();
+  app = await startProtectedApp(issuer);
+  await expect(app.classes.OidcConfigManager.ready()).rejects.toThrow(`JWKS ${issuer.jwksUri} could not be loaded: request failed: ECONNREFUSED`);
+  const errors = app.log.records().filter((r) => r.level === PINO_LEVEL.error);
+  expect(errors).toEqual([expect.objectContaining({ msg: "OIDC warm-up failed", reason: `JWKS ${issuer.jwksUri} could not be loaded: request failed: ECONNREFUSED` })]);
+
+  await issuer.resume();
+  await expect(app.classes.OidcConfigManager.ready()).resolves.toMatchObject({ jwksUri: issuer.jwksUri });
+  expect(issuer.jwksRequests).toBe(1);
+});
+
+test("an endpoint that answers badly is named with the HTTP status", async () => {
+  issuer = await TestIssuer.start({ alg: "ES256" });
+  issuer.setBehaviour({ kind: "status", status: 500 });
+  app = await startProtectedApp(issuer);
+  await expect(app.classes.OidcConfigManager.ready()).rejects.toThrow(`JWKS ${issuer.jwksUri} could not be loaded: HTTP 500`);
+  expect(issuer.jwksRequests).toBe(1);
+});
+
+test("an invalid configuration is named by its variable, before any fetch", async () => {
+  issuer = await TestIssuer.start({ alg: "ES256" });
+  app = await startProtectedApp(issuer, { env: { AUTH_SERVICE_APP_SLUG: "" } });
+  const failure = app.classes.OidcConfigManager.ready();
+  await expect(failure).rejects.toMatchObject({ code: ERR_AUTH_MISCONFIGURED, message: "Invalid OIDC configuration: AUTH_SERVICE_APP_SLUG is required" });
+  expect(issuer.jwksRequests).toBe(0);
+});
