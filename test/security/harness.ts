@@ -77,14 +77,22 @@ export interface ProtectedApp {
  */
 export async function startProtectedApp(
   issuer: TestIssuer,
-  options: { env?: Record<string, string>; clock?: ManualClock; manager?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    clock?: ManualClock;
+    manager?: boolean;
+    logLevel?: string;
+    /** Extra bindings (e.g. a provisioner) made before IOServer builds the middlewares. */
+    configure?: (container: DependencyContainer) => void;
+  } = {},
 ): Promise<ProtectedApp> {
   const container = createOidcContainer();
   const log = new LogCapture();
   const clock = options.clock ?? new ManualClock();
   container.register(TOKENS.Environment, { useValue: issuer.env(options.env) });
-  container.register(TOKENS.Logger, { useValue: createOidcLogger(log.stream, "debug") });
+  container.register(TOKENS.Logger, { useValue: createOidcLogger(log.stream, options.logLevel ?? "debug") });
   container.register(TOKENS.Clock, { useValue: clock });
+  options.configure?.(container);
   const classes = bindOidcMiddlewares(container);
   const app = await startServer((server) => {
     if (options.manager !== false) server.addManager({ name: "oidcConfig", manager: classes.OidcConfigManager });
