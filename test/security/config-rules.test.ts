@@ -120,7 +120,7 @@ describe("a misconfigured server refuses everything with 500 ERR_AUTH_MISCONFIGU
       expect([probe.connected, probe.error?.message, probe.error?.data?.message]).toEqual([false, ERR_AUTH_MISCONFIGURED, "Authentication is misconfigured on the server"]);
       expect(calls).toEqual([]);
       expect(issuer.jwksRequests).toBe(0);
-      await expect(app.classes.OidcConfigManager.ready()).rejects.toThrow("AUTH_SERVICE_ALGORITHMS contains \"HS256\"");
+      await expect(app.ready()).rejects.toThrow("AUTH_SERVICE_ALGORITHMS contains \"HS256\"");
       expect(app.log.refusals().map((r) => [r.code, r.reason])).toEqual([
         [ERR_AUTH_MISCONFIGURED, expect.stringContaining("AUTH_SERVICE_ALGORITHMS")],
         [ERR_AUTH_MISCONFIGURED, expect.stringContaining("AUTH_SERVICE_ALGORITHMS")],

@@ -455,7 +455,7 @@ beforeAll(async () => {
     publishedJwk: jwks.keys[0] as JWK,
   };
   app = await startProtectedApp(issuer, { env: STRICT_ENV, clock });
-  await app.classes.OidcConfigManager.ready();
+  await app.ready();
 });
 
 afterAll(async () => {

@@ -146,7 +146,7 @@ describe("through a real IOServer", () => {
 
   beforeAll(async () => {
     app = await startProtectedApp(issuer, { clock });
-    await app.classes.OidcConfigManager.ready();
+    await app.ready();
   });
   afterAll(async () => app.stop());
 

@@ -6,9 +6,11 @@ import {
   bindOidcMiddlewares,
   createOidcContainer,
   createOidcLogger,
+  oidcReady,
   TOKENS,
   type BoundOidcClasses,
   type Clock,
+  type OidcConfig,
   type RemoteKeySet,
 } from "../../src/index.js";
 import type { TestIssuer } from "../../src/testing/TestIssuer.js";
@@ -67,6 +69,8 @@ export interface ProtectedApp {
   clock: ManualClock;
   /** The container's key set for the issuer's JWKS URI. */
   keySet(): RemoteKeySet;
+  /** `oidcReady(container)`: what a host awaits before reporting healthy. */
+  ready(): Promise<OidcConfig>;
   stop(): Promise<void>;
 }
 
@@ -106,6 +110,7 @@ export async function startProtectedApp(
     log,
     clock,
     keySet: () => container.resolve(TOKENS.KeySetRegistry).get(container.resolve(TOKENS.ConfigService).get()),
+    ready: () => oidcReady(container),
     stop: app.stop,
   };
 }

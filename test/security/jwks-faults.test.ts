@@ -78,9 +78,9 @@ describe("fetch scheduling", () => {
     expect(issuer.jwksRequests).toBe(1);
   });
 
-  test("warm-up: OidcConfigManager.ready() resolves after one fetch and requests then cause none", async () => {
+  test("warm-up: oidcReady() resolves after one fetch and requests then cause none", async () => {
     await setUp({ manager: true });
-    const config = await app.classes.OidcConfigManager.ready();
+    const config = await app.ready();
     expect(config.jwksUri).toBe(issuer.jwksUri);
     expect(issuer.jwksRequests).toBe(1);
     expect(await present(await mint())).toEqual(ACCEPTED);
@@ -89,7 +89,7 @@ describe("fetch scheduling", () => {
 
   test("rotation: a token signed by a newly published key is accepted after exactly one refetch, even right after warm-up", async () => {
     await setUp({ manager: true });
-    await app.classes.OidcConfigManager.ready();
+    await app.ready();
     const newKid = await issuer.rotate();
     expect(await present(await mint({ kid: newKid }))).toEqual(ACCEPTED);
     expect(issuer.jwksRequests).toBe(2);
@@ -99,7 +99,7 @@ describe("fetch scheduling", () => {
 
   test("a removed key keeps verifying until the cache ages out, then stops", async () => {
     await setUp({ manager: true });
-    await app.classes.OidcConfigManager.ready();
+    await app.ready();
     const oldToken = await issuer.mint({}, { now: app.clock.seconds, expiresIn: 3600 });
     await issuer.rotate({ retireOld: true });
     app.clock.advance(MAX_AGE - 1);
@@ -119,7 +119,7 @@ describe("fetch scheduling", () => {
 
   test("unknown-kid flood: at most one fetch per cooldown", async () => {
     await setUp({ manager: true });
-    await app.classes.OidcConfigManager.ready();
+    await app.ready();
     const flood = async (n: number): Promise<void> => {
       const tokens = await Promise.all(Array.from({ length: n }, () => issuer.mint({}, { now: app.clock.seconds, header: { kid: randomUUID() } })));
       const statuses = await Promise.all(tokens.map((t) => httpGet(`${app.url}/profile`, { authorization: `Bearer ${t}` }).then((r) => r.status)));
@@ -217,7 +217,7 @@ describe("outages: 503 ERR_AUTH_UNAVAILABLE with Retry-After, warned once", () =
 
   test("cached keys keep serving through an outage for the stale period, then 503, then recovery", async () => {
     await setUp({ manager: true });
-    await app.classes.OidcConfigManager.ready();
+    await app.ready();
     issuer.setBehaviour({ kind: "status", status: 502 });
     app.clock.advance(MAX_AGE);
     expect(await present(await mint())).toEqual(ACCEPTED);
@@ -247,7 +247,7 @@ describe("outages: 503 ERR_AUTH_UNAVAILABLE with Retry-After, warned once", () =
 
   test("an unknown kid during an outage is 503, not 401: a new key cannot be told from a forged one", async () => {
     await setUp({ manager: true });
-    await app.classes.OidcConfigManager.ready();
+    await app.ready();
     await issuer.pause();
     const token = await issuer.mint({}, { now: app.clock.seconds, header: { kid: randomUUID() } });
     expect(await present(token)).toEqual(unavailable(RETRY));

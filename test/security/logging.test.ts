@@ -19,7 +19,7 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 test("at the default level (info) a flood of bad or missing tokens writes nothing", async () => {
   const app = await startProtectedApp(issuer, { logLevel: "info" });
   try {
-    await app.classes.OidcConfigManager.ready();
+    await app.ready();
     app.log.clear();
     const forged = await TestIssuer.forge({ iss: issuer.issuer, aud: issuer.audience, sub: "x", exp: app.clock.seconds + 60 }, "ES256");
     const statuses = await Promise.all([
@@ -48,7 +48,7 @@ test("each refusal is one record with code and reason, at debug for client error
       }),
   });
   try {
-    await app.classes.OidcConfigManager.ready();
+    await app.ready();
     const disabled = await issuer.mint({ sub: "disabled-user" }, { now: app.clock.seconds });
     const expired = await issuer.mint({}, { now: app.clock.seconds - 3600 });
     const valid = await issuer.mint({}, { now: app.clock.seconds });

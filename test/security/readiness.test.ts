@@ -1,6 +1,6 @@
 /**
- * OidcConfigManager.ready(): what a host awaits to know the package can
- * verify tokens (IOServer itself never awaits the manager's start()).
+ * oidcReady() / OidcConfigManager#ready(): what a host awaits to know the
+ * package can verify tokens (IOServer itself never awaits the manager's start()).
  */
 import { afterEach, expect, test } from "@jest/globals";
 import { ERR_AUTH_MISCONFIGURED } from "../../src/index.js";
@@ -16,16 +16,16 @@ afterEach(async () => {
   await issuer.close();
 });
 
-test("resolves with the config once the JWKS is loaded; later calls share that warm-up", async () => {
+test("resolves with the config once the JWKS is loaded; later calls reuse the loaded keys", async () => {
   issuer = await TestIssuer.start({ alg: "ES256" });
   app = await startProtectedApp(issuer);
-  const config = await app.classes.OidcConfigManager.ready();
+  const config = await app.ready();
   expect(config).toMatchObject({ jwksUri: issuer.jwksUri, issuer: issuer.issuer, audience: issuer.audience });
   expect(issuer.jwksRequests).toBe(1);
   expect(app.keySet().fresh).toBe(true);
-  // The manager instance IOServer created (appHandle.oidcConfig) and the class share one warm-up.
+  // A manager instance (as appHandle.oidcConfig holds) and oidcReady() again: no second fetch.
   await new app.classes.OidcConfigManager().ready();
-  await app.classes.OidcConfigManager.ready();
+  await app.ready();
   expect(issuer.jwksRequests).toBe(1);
 });
 
@@ -33,12 +33,12 @@ test("a failed warm-up names the JWKS URL and the reason, is logged by start(), 
   issuer = await TestIssuer.start({ alg: "ES256" });
   await issuer.pause();
   app = await startProtectedApp(issuer);
-  await expect(app.classes.OidcConfigManager.ready()).rejects.toThrow(`JWKS ${issuer.jwksUri} could not be loaded: request failed: ECONNREFUSED`);
+  await expect(app.ready()).rejects.toThrow(`JWKS ${issuer.jwksUri} could not be loaded: request failed: ECONNREFUSED`);
   const errors = app.log.records().filter((r) => r.level === PINO_LEVEL.error);
   expect(errors).toEqual([expect.objectContaining({ msg: "OIDC warm-up failed", reason: `JWKS ${issuer.jwksUri} could not be loaded: request failed: ECONNREFUSED` })]);
 
   await issuer.resume();
-  await expect(app.classes.OidcConfigManager.ready()).resolves.toMatchObject({ jwksUri: issuer.jwksUri });
+  await expect(app.ready()).resolves.toMatchObject({ jwksUri: issuer.jwksUri });
   expect(issuer.jwksRequests).toBe(1);
 });
 
@@ -46,14 +46,14 @@ test("an endpoint that answers badly is named with the HTTP status", async () =>
   issuer = await TestIssuer.start({ alg: "ES256" });
   issuer.setBehaviour({ kind: "status", status: 500 });
   app = await startProtectedApp(issuer);
-  await expect(app.classes.OidcConfigManager.ready()).rejects.toThrow(`JWKS ${issuer.jwksUri} could not be loaded: HTTP 500`);
+  await expect(app.ready()).rejects.toThrow(`JWKS ${issuer.jwksUri} could not be loaded: HTTP 500`);
   expect(issuer.jwksRequests).toBe(1);
 });
 
 test("an invalid configuration is named by its variable, before any fetch", async () => {
   issuer = await TestIssuer.start({ alg: "ES256" });
   app = await startProtectedApp(issuer, { env: { AUTH_SERVICE_APP_SLUG: "" } });
-  const failure = app.classes.OidcConfigManager.ready();
+  const failure = app.ready();
   await expect(failure).rejects.toMatchObject({ code: ERR_AUTH_MISCONFIGURED, message: "Invalid OIDC configuration: AUTH_SERVICE_APP_SLUG is required" });
   expect(issuer.jwksRequests).toBe(0);
 });
