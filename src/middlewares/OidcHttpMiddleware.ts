@@ -26,7 +26,7 @@ export class OidcHttpMiddleware {
     const pipeline = scopeFor((this.constructor as typeof OidcHttpMiddleware).container, appHandle).resolve(TOKENS.AuthPipeline);
     return async function oidcHttpAuthentication(request, reply) {
       try {
-        attachAuth(request, await pipeline.authenticateRequest(() => httpRequestToken(request.raw), "http"));
+        attachAuth(request, await pipeline.authenticateRequest(() => httpRequestToken({ headers: request.headers, rawHeaders: request.raw?.rawHeaders }), "http"));
         return undefined;
       } catch (error) {
         return sendHttpError(reply, toOidcError(error, ERR_AUTH_TOKEN_INVALID));

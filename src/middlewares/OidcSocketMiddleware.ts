@@ -27,7 +27,7 @@ export class OidcSocketMiddleware {
     const logger = scope.resolve(TOKENS.Logger);
     return function oidcSocketAuthentication(socket, next) {
       pipeline
-        .authenticateRequest(() => handshakeToken(socket.handshake.auth, socket.request), "socket")
+        .authenticateRequest(() => handshakeToken(socket.handshake.auth, { headers: socket.handshake.headers, rawHeaders: socket.request?.rawHeaders }), "socket")
         .then((result) => {
           attachAuth(socket, result);
           trackSessions(socket.nsp, registrar, logger);

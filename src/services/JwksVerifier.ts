@@ -44,7 +44,7 @@ export class JwksVerifier implements TokenVerifier {
     const config = this.configService.get();
     // Size and shape are checked before any decoding or crypto.
     if (typeof token !== "string" || token.length > config.maxTokenBytes) throw invalid(`token longer than ${config.maxTokenBytes} bytes`);
-    if (!COMPACT_JWS.test(token)) throw invalid(JWE_SHAPE.test(token) ? "JWE (five parts) refused: only signed JWTs are accepted" : "not a compact JWS (three base64url parts)");
+    if (!COMPACT_JWS.test(token)) throw invalid(JWE_SHAPE.test(token) ? "a JWE (five parts), not a compact JWS: only signed JWTs are accepted" : "not a compact JWS (three base64url parts)");
 
     const keySet = this.keySets.get(config);
     const nowMs = this.clock.now();

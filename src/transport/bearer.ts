@@ -16,9 +16,14 @@ const malformed = (reason: string): OidcError => new OidcError(ERR_AUTH_TOKEN_IN
  * nothing after it. Throws `ERR_AUTH_TOKEN_INVALID` when a bearer credential
  * was presented but is malformed: two tokens, a separator other than
  * spaces (tab, CR, LF), or characters outside the b64token alphabet.
- * The scheme is case-insensitive (RFC 7235 §2.1).
+ * The scheme is case-insensitive (RFC 7235 §2.1). An array (as some
+ * frameworks give repeated headers) must hold a single value.
  */
-export function bearerToken(header: string | undefined): string | undefined {
+export function bearerToken(header: string | string[] | undefined): string | undefined {
+  if (Array.isArray(header)) {
+    if (header.length > 1) throw malformed("more than one Authorization header");
+    header = header[0];
+  }
   if (typeof header !== "string") return undefined;
   const schemeEnd = header.search(SCHEME_END);
   const scheme = schemeEnd === -1 ? header : header.slice(0, schemeEnd);

@@ -2,8 +2,15 @@ import type { IncomingMessage } from "node:http";
 import { ERR_AUTH_TOKEN_INVALID, OidcError } from "../errors.js";
 import { bearerToken } from "./bearer.js";
 
-/** The parts of a Node request the extraction reads (Fastify's `request.raw`, Socket.IO's `socket.request`). */
-export type RawRequest = Pick<IncomingMessage, "headers" | "rawHeaders">;
+/**
+ * The parts of a request the extraction reads: the parsed headers and,
+ * when the transport has them, Node's raw header list (Fastify's
+ * `request.raw.rawHeaders`, Socket.IO's `socket.request.rawHeaders`).
+ */
+export interface RawRequest {
+  headers: IncomingMessage["headers"];
+  rawHeaders?: IncomingMessage["rawHeaders"];
+}
 
 /**
  * The request's `Authorization` header value. Node keeps only the first of
@@ -33,17 +40,12 @@ export function httpRequestToken(request: RawRequest): string | undefined {
 /**
  * The token of a Socket.IO handshake: `auth.token` (with or without a
  * leading "Bearer "), else the upgrade request's `Authorization` header.
- * `auth.token` of another type than string, or a different token in each
- * place, is refused; the handshake query string is never read.
+ * `auth.token` of another type than string is refused; the handshake query
+ * string is never read.
  */
 export function handshakeToken(auth: unknown, request: RawRequest): string | undefined {
-  const fromHeader = httpRequestToken(request);
   const fromAuth = auth !== null && typeof auth === "object" ? (auth as Record<string, unknown>).token : undefined;
-  if (fromAuth === undefined || fromAuth === null) return fromHeader;
+  if (fromAuth === undefined || fromAuth === null) return httpRequestToken(request);
   if (typeof fromAuth !== "string") throw new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: "auth.token is not a string" });
-  const token = /^bearer(?:\s|$)/i.test(fromAuth) ? bearerToken(fromAuth) : bearerToken(`Bearer ${fromAuth}`);
-  if (token !== undefined && fromHeader !== undefined && token !== fromHeader) {
-    throw new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: "auth.token and the Authorization header carry different tokens" });
-  }
-  return token ?? fromHeader;
+  return /^bearer(?:\s|$)/i.test(fromAuth) ? bearerToken(fromAuth) : bearerToken(`Bearer ${fromAuth}`);
 }

@@ -10,16 +10,7 @@ export function sendHttpError(reply: FastifyReply, error: OidcError): FastifyRep
   return reply.code(error.statusCode).send({ statusCode: error.statusCode, error: error.error, code: error.code, message: error.message });
 }
 
-/** What a Socket.IO client receives as `connect_error.data`. */
-export type SocketErrorData = ReturnType<OidcError["toJSON"]> & { retryAfter?: number };
-
-/**
- * The Socket.IO form: `message` is the code, `data` is
- * `{ code, statusCode, message }`, plus `retryAfter` (seconds) where HTTP
- * would send a `Retry-After` header.
- */
-export function toSocketError(error: OidcError): Error & { data: SocketErrorData } {
-  const data: SocketErrorData = error.toJSON();
-  if (error.retryAfter !== undefined) data.retryAfter = error.retryAfter;
-  return Object.assign(new Error(error.code), { data });
+/** The Socket.IO form: `message` is the code, `data` is `{ code, statusCode, message }`. */
+export function toSocketError(error: OidcError): Error & { data: ReturnType<OidcError["toJSON"]> } {
+  return Object.assign(new Error(error.code), { data: error.toJSON() });
 }

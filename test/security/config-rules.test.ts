@@ -108,7 +108,7 @@ describe("a misconfigured server refuses everything with 500 ERR_AUTH_MISCONFIGU
 
   test("AUTH_SERVICE_ALGORITHMS=HS256: no request reaches a handler and the JWKS is never fetched", async () => {
     issuer = await TestIssuer.start({ alg: "ES256" });
-    const app = await startProtectedApp(issuer, { env: { AUTH_SERVICE_ALGORITHMS: "HS256" } });
+    const app = await startProtectedApp(issuer, { env: { AUTH_SERVICE_ALGORITHMS: "HS256" }, manager: false });
     try {
       calls.length = 0;
       const token = await issuer.mint();

@@ -11,7 +11,7 @@ import { ERR_AUTH_TOKEN_INVALID, ERR_AUTH_TOKEN_REQUIRED, OIDC_ERROR_STATUS, typ
 import { buildUserContext } from "../../src/services/claims.js";
 import { TestIssuer, type MintOptions } from "../../src/testing/TestIssuer.js";
 import { calls } from "../fixtures/app.js";
-import { httpGet, ManualClock, rawHttpGet, socketProbe, startProtectedApp, TrapServer, type HttpOutcome, type ProtectedApp, type SocketInput } from "./harness.js";
+import { httpGet, ManualClock, rawHttpGet, socketProbe, startProtectedApp, TrapServer, type HttpOutcome, type ProtectedApp, type SocketInput, seconds } from "./harness.js";
 
 /** The strict RFC 9068 profile the corpus server runs with. */
 const CLIENT_ID = "web-client";
@@ -105,8 +105,8 @@ const strictClaims = (f: Fixtures, extra: Record<string, unknown> = {}): Record<
   aud: f.issuer.audience,
   sub: "user-1",
   azp: CLIENT_ID,
-  iat: f.clock.seconds,
-  exp: f.clock.seconds + 300,
+  iat: seconds(f.clock),
+  exp: seconds(f.clock) + 300,
   ...extra,
 });
 
@@ -149,17 +149,17 @@ const cases: Case[] = [
     socket: invalid(/more than one Authorization header/),
   },
   {
-    name: "credentials in two places that disagree",
+    name: "two Authorization headers with different tokens",
     inputs: async (f) => {
       const other = await f.mint({ sub: "user-2" });
       return {
         http: { rawLines: [`Authorization: Bearer ${f.valid}`, `authorization: Bearer ${other}`] },
-        socket: { auth: { token: f.valid }, headers: { authorization: `Bearer ${other}` } },
+        socket: { headers: { authorization: [`Bearer ${f.valid}`, `Bearer ${other}`] } },
         secrets: [f.valid, other],
       };
     },
     http: invalid(/more than one Authorization header/),
-    socket: invalid(/different tokens/),
+    socket: invalid(/more than one Authorization header/),
   },
   {
     name: "tab between scheme and token",
@@ -257,7 +257,7 @@ const cases: Case[] = [
         .setProtectedHeader({ alg: "RSA-OAEP-256", enc: "A256GCM", typ: "at+jwt" })
         .encrypt(publicKey);
     },
-    invalid(/JWE \(five parts\)/),
+    invalid(/a JWE \(five parts\), not a compact JWS/),
   ),
   tokenCase("oversized token (over 8 KiB), validly signed", async (f) => f.mint({ pad: "x".repeat(9000) }), invalid(/longer than 8192 bytes/)),
   tokenCase("header that is not JSON", async (f) => `${b64url("not json")}.${f.valid.split(".").slice(1).join(".")}`, invalid(/ERR_JWS_INVALID/)),
@@ -370,11 +370,11 @@ const cases: Case[] = [
   tokenCase("audience list without ours", async (f) => f.mint({ aud: ["another-app", "third-app"] }), invalid(/"aud"/)),
   tokenCase("no audience", async (f) => f.mint({}, { omit: ["aud"] }), invalid(/"aud"/)),
   tokenCase("no exp", async (f) => f.mint({}, { omit: ["exp"] }), invalid(/"exp"/)),
-  tokenCase("exp as a string", async (f) => f.mint({ exp: String(f.clock.seconds + 300) }), invalid(/"exp"/)),
+  tokenCase("exp as a string", async (f) => f.mint({ exp: String(seconds(f.clock) + 300) }), invalid(/"exp"/)),
   tokenCase("expired beyond the clock tolerance", async (f) => f.mint({}, { expiresIn: -(TOLERANCE + 1) }), invalid(/ERR_JWT_EXPIRED/)),
-  tokenCase("nbf in the future beyond the tolerance", async (f) => f.mint({ nbf: f.clock.seconds + TOLERANCE + 2 }), invalid(/"nbf"/)),
-  tokenCase("iat in the future beyond the tolerance", async (f) => f.mint({ iat: f.clock.seconds + TOLERANCE + 2 }), invalid(/"iat"/)),
-  tokenCase("older than the maximum token age", async (f) => f.mint({}, { now: f.clock.seconds - 3700, expiresIn: 4000 }), invalid(/"iat".*too far in the past/)),
+  tokenCase("nbf in the future beyond the tolerance", async (f) => f.mint({ nbf: seconds(f.clock) + TOLERANCE + 2 }), invalid(/"nbf"/)),
+  tokenCase("iat in the future beyond the tolerance", async (f) => f.mint({ iat: seconds(f.clock) + TOLERANCE + 2 }), invalid(/"iat"/)),
+  tokenCase("older than the maximum token age", async (f) => f.mint({}, { now: seconds(f.clock) - 3700, expiresIn: 4000 }), invalid(/"iat".*too far in the past/)),
   tokenCase("no iat while a maximum token age is set", async (f) => f.mint({}, { omit: ["iat"] }), invalid(/"iat"/)),
   tokenCase("no sub", async (f) => f.mint({}, { omit: ["sub"] }), invalid(/"sub"/)),
   tokenCase("empty sub", async (f) => f.mint({ sub: "" }), invalid(/"sub" must be a non-empty string/)),
@@ -387,7 +387,7 @@ const cases: Case[] = [
     "ID token presented as an access token (aud = client id)",
     async (f) =>
       f.mint(
-        { aud: f.issuer.audience, azp: CLIENT_ID, nonce: "n-0S6_WzA2Mj", auth_time: f.clock.seconds - 10, at_hash: "77QmUPtjPfzWtF2AnpK9RQ", email: "u@example.com" },
+        { aud: f.issuer.audience, azp: CLIENT_ID, nonce: "n-0S6_WzA2Mj", auth_time: seconds(f.clock) - 10, at_hash: "77QmUPtjPfzWtF2AnpK9RQ", email: "u@example.com" },
         { header: { typ: "JWT" } },
       ),
     invalid(/header "typ" must be one of at\+jwt/),
@@ -444,7 +444,7 @@ beforeAll(async () => {
   const trap = await TrapServer.start(JSON.stringify({ keys: [attackerJwk] }));
   const jwks = (await (await fetch(issuer.jwksUri)).json()) as { keys: JWK[] };
   const mint = (claims: Record<string, unknown> = {}, options: MintOptions = {}): Promise<string> =>
-    issuer.mint({ azp: CLIENT_ID, ...claims }, { now: clock.seconds, ...options, header: { typ: "at+jwt", ...options.header } });
+    issuer.mint({ azp: CLIENT_ID, ...claims }, { now: seconds(clock), ...options, header: { typ: "at+jwt", ...options.header } });
   f = {
     issuer,
     trap,

@@ -14,7 +14,7 @@ import { createOidcContainer, createOidcLogger, ERR_AUTH_TOKEN_INVALID, ERR_AUTH
 import { TestIssuer } from "../../src/testing/TestIssuer.js";
 import { handshakeToken, httpRequestToken } from "../../src/transport/credentials.js";
 import { calls } from "../fixtures/app.js";
-import { httpGet, LogCapture, ManualClock, socketProbe, startProtectedApp, type ProtectedApp } from "./harness.js";
+import { httpGet, LogCapture, ManualClock, socketProbe, startProtectedApp, type ProtectedApp, seconds } from "./harness.js";
 import { buildHeader, headerMayBeAccepted, headerMutation, isSpellingOf, mutateToken, tokenMutation } from "./mutations.js";
 
 const PIPELINE_RUNS = 10_000;
@@ -50,7 +50,7 @@ beforeAll(async () => {
   issuer = await TestIssuer.start({ alg: "RS256" });
   const kids = { RS256: issuer.kids[0] as string, ES256: await issuer.addKey("ES256"), EdDSA: await issuer.addKey("EdDSA"), PS256: await issuer.addKey("PS256") };
   const claims = { roles: ["admin", "user"], permissions: ["read"], features: { beta: true }, email: "u@example.com" };
-  const mint = (kid: string, header: Record<string, unknown> = {}) => issuer.mint(claims, { now: clock.seconds, kid, header });
+  const mint = (kid: string, header: Record<string, unknown> = {}) => issuer.mint(claims, { now: seconds(clock), kid, header });
   bases = await Promise.all([mint(kids.RS256), mint(kids.ES256), mint(kids.EdDSA), mint(kids.PS256), mint(kids.ES256, { kid: undefined })]);
 });
 

@@ -3,8 +3,6 @@ import { connect as netConnect, type AddressInfo } from "node:net";
 import type { DependencyContainer } from "tsyringe";
 import { io, type Socket as ClientSocket } from "socket.io-client";
 import {
-  bindOidcMiddlewares,
-  createOidcContainer,
   createOidcLogger,
   oidcReady,
   TOKENS,
@@ -13,23 +11,16 @@ import {
   type OidcConfig,
   type RemoteKeySet,
 } from "../../src/index.js";
-import type { TestIssuer } from "../../src/testing/TestIssuer.js";
+import { createTestContainer, ManualClock, type TestIssuer } from "../../src/testing/index.js";
 import { ChatService, ProfileController, startServer } from "../fixtures/app.js";
 
-/** A clock the tests move by hand, so nothing ever sleeps to age a token or a cache. */
-export class ManualClock implements Clock {
-  constructor(private ms = Date.now()) {}
-  now(): number {
-    return this.ms;
-  }
-  /** Whole seconds since the epoch, as token claims carry them. */
-  get seconds(): number {
-    return Math.floor(this.ms / 1000);
-  }
-  advance(seconds: number): void {
-    this.ms += seconds * 1000;
-  }
-}
+export { ManualClock };
+
+/** Whole seconds since the epoch on `clock`, as token claims carry them. */
+export const seconds = (clock: Clock): number => Math.floor(clock.now() / 1000);
+
+/** Moves a manual clock by whole seconds (cache ages, cooldowns and claims are all in seconds). */
+export const advanceSeconds = (clock: ManualClock, by: number): void => clock.advance(by * 1000);
 
 export interface LogRecord {
   level: number;
@@ -90,14 +81,14 @@ export async function startProtectedApp(
     configure?: (container: DependencyContainer) => void;
   } = {},
 ): Promise<ProtectedApp> {
-  const container = createOidcContainer();
   const log = new LogCapture();
   const clock = options.clock ?? new ManualClock();
-  container.register(TOKENS.Environment, { useValue: issuer.env(options.env) });
-  container.register(TOKENS.Logger, { useValue: createOidcLogger(log.stream, options.logLevel ?? "debug") });
-  container.register(TOKENS.Clock, { useValue: clock });
+  const { container, ...classes } = createTestContainer({
+    env: issuer.env(options.env),
+    clock,
+    logger: createOidcLogger(log.stream, options.logLevel ?? "debug"),
+  });
   options.configure?.(container);
-  const classes = bindOidcMiddlewares(container);
   const app = await startServer((server) => {
     if (options.manager !== false) server.addManager({ name: "oidcConfig", manager: classes.OidcConfigManager });
     server.addController({ name: "profile", controller: ProfileController, middlewares: [classes.OidcHttpMiddleware], prefix: "/profile" });

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, test } from "@jest/globals";
 import { createOidcLogger, ERR_AUTH_TOKEN_INVALID, ERR_AUTH_TOKEN_REQUIRED, ERR_AUTH_UNAVAILABLE, ERR_USER_DISABLED, ERR_USER_PROVISION_FAILED, TOKENS } from "../../src/index.js";
 import { TestIssuer } from "../../src/testing/TestIssuer.js";
-import { httpGet, LogCapture, PINO_LEVEL, socketProbe, startProtectedApp } from "./harness.js";
+import { httpGet, LogCapture, PINO_LEVEL, socketProbe, startProtectedApp, seconds, advanceSeconds } from "./harness.js";
 
 let issuer: TestIssuer;
 beforeAll(async () => {
@@ -21,7 +21,7 @@ test("at the default level (info) a flood of bad or missing tokens writes nothin
   try {
     await app.ready();
     app.log.clear();
-    const forged = await TestIssuer.forge({ iss: issuer.issuer, aud: issuer.audience, sub: "x", exp: app.clock.seconds + 60 }, "ES256");
+    const forged = await TestIssuer.forge({ iss: issuer.issuer, aud: issuer.audience, sub: "x", exp: seconds(app.clock) + 60 }, "ES256");
     const statuses = await Promise.all([
       ...Array.from({ length: 30 }, () => httpGet(`${app.url}/profile`, bearer(forged)).then((r) => r.status)),
       ...Array.from({ length: 10 }, () => httpGet(`${app.url}/profile`).then((r) => r.status)),
@@ -49,9 +49,9 @@ test("each refusal is one record with code and reason, at debug for client error
   });
   try {
     await app.ready();
-    const disabled = await issuer.mint({ sub: "disabled-user" }, { now: app.clock.seconds });
-    const expired = await issuer.mint({}, { now: app.clock.seconds - 3600 });
-    const valid = await issuer.mint({}, { now: app.clock.seconds });
+    const disabled = await issuer.mint({ sub: "disabled-user" }, { now: seconds(app.clock) });
+    const expired = await issuer.mint({}, { now: seconds(app.clock) - 3600 });
+    const valid = await issuer.mint({}, { now: seconds(app.clock) });
     app.log.clear();
 
     expect((await httpGet(`${app.url}/profile`)).status).toBe(401);
@@ -63,11 +63,11 @@ test("each refusal is one record with code and reason, at debug for client error
     provisionerFault = false;
     // The JWKS goes down: stale keys serve past the max age, then the stale period ends.
     await issuer.pause();
-    app.clock.advance(600);
-    const later = await issuer.mint({}, { now: app.clock.seconds });
+    advanceSeconds(app.clock, 600);
+    const later = await issuer.mint({}, { now: seconds(app.clock) });
     expect((await httpGet(`${app.url}/profile`, bearer(later))).status).toBe(200);
-    app.clock.advance(3600);
-    const muchLater = await issuer.mint({}, { now: app.clock.seconds });
+    advanceSeconds(app.clock, 3600);
+    const muchLater = await issuer.mint({}, { now: seconds(app.clock) });
     expect((await httpGet(`${app.url}/profile`, bearer(muchLater))).status).toBe(503);
     await issuer.resume();
 

@@ -29,13 +29,14 @@ test("resolves with the config once the JWKS is loaded; later calls reuse the lo
   expect(issuer.jwksRequests).toBe(1);
 });
 
-test("a failed warm-up names the JWKS URL and the reason, is logged by start(), and is retried by the next call", async () => {
+test("a failed warm-up names the JWKS URL and the reason, is warned about once, and is retried by the next call", async () => {
   issuer = await TestIssuer.start({ alg: "ES256" });
   await issuer.pause();
-  app = await startProtectedApp(issuer);
+  app = await startProtectedApp(issuer, { manager: false });
   await expect(app.ready()).rejects.toThrow(`JWKS ${issuer.jwksUri} could not be loaded: request failed: ECONNREFUSED`);
-  const errors = app.log.records().filter((r) => r.level === PINO_LEVEL.error);
-  expect(errors).toEqual([expect.objectContaining({ msg: "OIDC warm-up failed", reason: `JWKS ${issuer.jwksUri} could not be loaded: request failed: ECONNREFUSED` })]);
+  await expect(app.ready()).rejects.toThrow(`JWKS ${issuer.jwksUri} could not be loaded: request failed: ECONNREFUSED`);
+  const warnings = app.log.records().filter((r) => r.level === PINO_LEVEL.warn);
+  expect(warnings).toEqual([expect.objectContaining({ msg: "JWKS unavailable", jwksUri: issuer.jwksUri, reason: "request failed: ECONNREFUSED" })]);
 
   await issuer.resume();
   await expect(app.ready()).resolves.toMatchObject({ jwksUri: issuer.jwksUri });
@@ -45,14 +46,14 @@ test("a failed warm-up names the JWKS URL and the reason, is logged by start(), 
 test("an endpoint that answers badly is named with the HTTP status", async () => {
   issuer = await TestIssuer.start({ alg: "ES256" });
   issuer.setBehaviour({ kind: "status", status: 500 });
-  app = await startProtectedApp(issuer);
+  app = await startProtectedApp(issuer, { manager: false });
   await expect(app.ready()).rejects.toThrow(`JWKS ${issuer.jwksUri} could not be loaded: HTTP 500`);
   expect(issuer.jwksRequests).toBe(1);
 });
 
 test("an invalid configuration is named by its variable, before any fetch", async () => {
   issuer = await TestIssuer.start({ alg: "ES256" });
-  app = await startProtectedApp(issuer, { env: { AUTH_SERVICE_APP_SLUG: "" } });
+  app = await startProtectedApp(issuer, { env: { AUTH_SERVICE_APP_SLUG: "" }, manager: false });
   const failure = app.ready();
   await expect(failure).rejects.toMatchObject({ code: ERR_AUTH_MISCONFIGURED, message: "Invalid OIDC configuration: AUTH_SERVICE_APP_SLUG is required" });
   expect(issuer.jwksRequests).toBe(0);
