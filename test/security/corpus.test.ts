@@ -336,6 +336,11 @@ const cases: Case[] = [
     invalid(/ERR_JWS_SIGNATURE_VERIFICATION_FAILED/),
   ),
   tokenCase(
+    "x5t thumbprint of the attacker's key, no kid",
+    async (f) => attackerSigned(f, strictClaims(f), { x5t: b64url("attacker certificate thumbprint"), "x5t#S256": b64url("sha-256 thumbprint"), ...strictHeader }),
+    invalid(/ERR_JWS_SIGNATURE_VERIFICATION_FAILED/),
+  ),
+  tokenCase(
     "embedded x5c chain with the published kid",
     async (f) => attackerSigned(f, strictClaims(f), { kid: f.publishedJwk.kid, x5c: [b64url("not really a certificate")], ...strictHeader }),
     invalid(/ERR_JWS_SIGNATURE_VERIFICATION_FAILED/),
