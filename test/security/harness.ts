@@ -8,7 +8,6 @@ import {
   TOKENS,
   type BoundOidcClasses,
   type Clock,
-  type OidcConfig,
   type RemoteKeySet,
 } from "../../src/index.js";
 import { createTestContainer, ManualClock, type TestIssuer } from "../../src/testing/index.js";
@@ -61,7 +60,7 @@ export interface ProtectedApp {
   /** The container's key set for the issuer's JWKS URI. */
   keySet(): RemoteKeySet;
   /** `oidcReady(container)`: what a host awaits before reporting healthy. */
-  ready(): Promise<OidcConfig>;
+  ready(): Promise<void>;
   stop(): Promise<void>;
 }
 

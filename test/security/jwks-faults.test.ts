@@ -80,8 +80,7 @@ describe("fetch scheduling", () => {
 
   test("warm-up: oidcReady() resolves after one fetch and requests then cause none", async () => {
     await setUp({ manager: true });
-    const config = await app.ready();
-    expect(config.jwksUri).toBe(issuer.jwksUri);
+    await app.ready();
     expect(issuer.jwksRequests).toBe(1);
     expect(await present(await mint())).toEqual(ACCEPTED);
     expect(issuer.jwksRequests).toBe(1);
