@@ -139,7 +139,8 @@ export function resolveOidcConfig(input: OidcConfigInput): OidcConfig {
   return validate(input, (field) => field);
 }
 
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+/** Hosts whose traffic never leaves the machine: `localhost`, 127.0.0.0/8 and `[::1]`. */
+const isLoopback = (hostname: string): boolean => hostname === "localhost" || hostname === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 
 function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) => string): OidcConfig {
   const required = (field: "authServiceUrl" | "appSlug"): string => {
@@ -159,7 +160,7 @@ function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) 
       return fail(nameOf(field), `must be an absolute URL (got "${value}")`);
     }
     if (parsed.protocol !== "https:" && parsed.protocol !== "http:") fail(nameOf(field), "must be an http(s) URL");
-    if (mustBeSecure && parsed.protocol === "http:" && !allowInsecureHttp && !LOOPBACK_HOSTS.has(parsed.hostname)) {
+    if (mustBeSecure && parsed.protocol === "http:" && !allowInsecureHttp && !isLoopback(parsed.hostname)) {
       fail(nameOf(field), `must use https: (http: is only allowed for loopback hosts unless ${nameOf("allowInsecureHttp")}=true)`);
     }
     return value;

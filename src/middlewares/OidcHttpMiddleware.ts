@@ -4,7 +4,7 @@ import { oidcContainer, scopeFor } from "../container.js";
 import { ERR_AUTH_TOKEN_INVALID, toOidcError } from "../errors.js";
 import { TOKENS, type AppHandle } from "../tokens.js";
 import { attachAuth } from "../transport/authState.js";
-import { bearerToken } from "../transport/bearer.js";
+import { httpRequestToken } from "../transport/credentials.js";
 import { sendHttpError } from "../transport/reportError.js";
 
 /**
@@ -26,7 +26,7 @@ export class OidcHttpMiddleware {
     const pipeline = scopeFor((this.constructor as typeof OidcHttpMiddleware).container, appHandle).resolve(TOKENS.AuthPipeline);
     return async function oidcHttpAuthentication(request, reply) {
       try {
-        attachAuth(request, await pipeline.authenticate(bearerToken(request.headers.authorization), "http"));
+        attachAuth(request, await pipeline.authenticateRequest(() => httpRequestToken({ headers: request.headers, rawHeaders: request.raw?.rawHeaders }), "http"));
         return undefined;
       } catch (error) {
         return sendHttpError(reply, toOidcError(error, ERR_AUTH_TOKEN_INVALID));

@@ -4,7 +4,7 @@ import { oidcContainer, scopeFor } from "../container.js";
 import { ERR_AUTH_TOKEN_INVALID, toOidcError } from "../errors.js";
 import { TOKENS, type AppHandle } from "../tokens.js";
 import { attachAuth } from "../transport/authState.js";
-import { bearerToken, presentedToken } from "../transport/bearer.js";
+import { handshakeToken } from "../transport/credentials.js";
 import { toSocketError } from "../transport/reportError.js";
 import { LiveSocketSessions } from "../transport/socketSession.js";
 
@@ -36,15 +36,8 @@ export class OidcSocketMiddleware {
       servers: scope.resolve(TOKENS.SocketServerRegistry),
     });
     return function oidcSocketAuthentication(socket, next) {
-      let token: string | undefined;
-      try {
-        token = handshakeToken(socket.handshake);
-      } catch (error) {
-        next(toSocketError(toOidcError(error, ERR_AUTH_TOKEN_INVALID)));
-        return;
-      }
       pipeline
-        .authenticate(token, "socket")
+        .authenticateRequest(() => handshakeToken(socket.handshake.auth, { headers: socket.handshake.headers, rawHeaders: socket.request?.rawHeaders }), "socket")
         .then((result) => {
           attachAuth(socket, result);
           sessions.watch(socket.nsp);
@@ -56,12 +49,4 @@ export class OidcSocketMiddleware {
         .catch((error: unknown) => logger.error({ reason: (error as Error)?.message }, "Socket.IO next() threw"));
     };
   }
-}
-
-/** The handshake's token: `auth.token` first (with or without "Bearer "), else the Authorization header. */
-function handshakeToken(handshake: Socket["handshake"]): string | undefined {
-  const auth: unknown = handshake.auth;
-  const fromAuth = auth !== null && typeof auth === "object" ? (auth as Record<string, unknown>).token : undefined;
-  if (fromAuth === undefined || fromAuth === null) return bearerToken(handshake.headers.authorization);
-  return presentedToken(fromAuth, "auth.token");
 }

@@ -4,6 +4,7 @@ import {
   ERR_AUTH_MISCONFIGURED,
   ERR_AUTH_TOKEN_INVALID,
   ERR_AUTH_TOKEN_REQUIRED,
+  ERR_AUTH_UNAVAILABLE,
   ERR_USER_DISABLED,
   ERR_USER_PROVISION_FAILED,
   OidcError,
@@ -41,8 +42,18 @@ export class AuthPipeline {
    * Authenticates a raw token (`undefined` when the client sent none).
    * Always settles with an `AuthResult` or an `OidcError`.
    */
-  async authenticate(token: string | undefined, transport: string): Promise<AuthResult> {
+  authenticate(token: string | undefined, transport: string): Promise<AuthResult> {
+    return this.authenticateRequest(() => token, transport);
+  }
+
+  /**
+   * Like `authenticate`, with the token read by `extract` (a transport's
+   * credential extraction), so a malformed credential is refused and
+   * logged the same way as a bad token.
+   */
+  async authenticateRequest(extract: () => string | undefined, transport: string): Promise<AuthResult> {
     try {
+      const token = extract();
       if (token === undefined || token === "") throw new OidcError(ERR_AUTH_TOKEN_REQUIRED);
       const claims = await this.verify(token);
       let user;
@@ -82,12 +93,16 @@ function clientSafe(error: OidcError): OidcError {
 }
 
 /**
- * Logs a refusal once, with its code and reason, never the token. Client
- * errors go to debug so a token flood does not flood the logs.
+ * Logs a refusal once, with its code and reason, never the token.
+ * Refusals a client can cause at will (no or bad token) and JWKS outages
+ * (which `RemoteKeySet` already reported at warn, once per outage) go to
+ * debug so a token flood does not flood the logs; account decisions go to
+ * info; the server's own faults (provisioning, configuration) to warn.
  */
 export function logRefusal(logger: Logger, error: OidcError, details: Record<string, unknown>): void {
   const record = { ...details, code: error.code, statusCode: error.statusCode, reason: error.reason ?? error.message };
-  if (error.statusCode >= 500) logger.warn(record, "authentication refused");
-  else if (error.code === ERR_AUTH_TOKEN_REQUIRED || error.code === ERR_AUTH_TOKEN_INVALID) logger.debug(record, "authentication refused");
+  if (error.code === ERR_AUTH_TOKEN_REQUIRED || error.code === ERR_AUTH_TOKEN_INVALID || error.code === ERR_AUTH_UNAVAILABLE) {
+    logger.debug(record, "authentication refused");
+  } else if (error.statusCode >= 500) logger.warn(record, "authentication refused");
   else logger.info(record, "authentication refused");
 }

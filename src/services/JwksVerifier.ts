@@ -18,6 +18,9 @@ export interface TokenVerifier {
 /** Three base64url segments: a JWS in compact form. A JWE (five parts) or anything else fails here. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
+/** Five dot-separated parts: an encrypted JWT (RFC 7516), named apart in the log. */
+const JWE_SHAPE = /^[^.]*\.[^.]*\.[^.]*\.[^.]*\.[^.]*$/;
+
 const invalid = (reason: string): OidcError => new OidcError(ERR_AUTH_TOKEN_INVALID, { reason });
 
 /**
@@ -41,7 +44,7 @@ export class JwksVerifier implements TokenVerifier {
     const config = this.configService.get();
     // Size and shape are checked before any decoding or crypto.
     if (typeof token !== "string" || token.length > config.maxTokenBytes) throw invalid(`token longer than ${config.maxTokenBytes} bytes`);
-    if (!COMPACT_JWS.test(token)) throw invalid("not a compact JWS (three base64url parts)");
+    if (!COMPACT_JWS.test(token)) throw invalid(JWE_SHAPE.test(token) ? "a JWE (five parts), not a compact JWS: only signed JWTs are accepted" : "not a compact JWS (three base64url parts)");
 
     const keySet = this.keySets.get(config);
     const nowMs = this.clock.now();
@@ -69,6 +72,8 @@ export class JwksVerifier implements TokenVerifier {
 /** The rules jose does not apply itself. */
 function checkClaims(config: OidcConfig, header: JWTHeaderParameters, payload: JWTPayload, now: number): void {
   if (typeof payload.sub !== "string" || payload.sub === "") throw invalid('"sub" must be a non-empty string');
+  // jose honours b64 only when listed in crit; an unencoded payload never makes a JWT (RFC 7797 §7), listed or not.
+  if ("b64" in header && header.b64 !== true) throw invalid('header "b64" other than true is refused');
   // A signed JWT wrapping another JWT is not an access token (RFC 8725 §2.8).
   if (typeof header.cty === "string" && normalizeMediaType(header.cty) === "jwt") throw invalid("nested JWTs are refused");
   if (typeof payload.iat === "number" && payload.iat > now + config.clockToleranceSeconds) throw invalid('"iat" is in the future');

@@ -164,6 +164,22 @@ export class TestIssuer {
     return new SignJWT(payload).setProtectedHeader(header).sign(key.privateKey);
   }
 
+  /**
+   * Signs any header and payload with a published key as a compact JWS,
+   * with none of the checks `mint()` (jose) applies: for the malformed
+   * tokens a verifier must refuse (unknown or empty `crit`, `b64: false`,
+   * nested JWTs, non-object claims). `alg` and `kid` default to the key's;
+   * `encodePayload: false` puts the payload in as is (RFC 7797).
+   */
+  async sign(payload: string, header: Record<string, unknown> = {}, options: { kid?: string; encodePayload?: boolean } = {}): Promise<string> {
+    const key = options.kid ? this.keys.find((k) => k.kid === options.kid) : this.keys[this.keys.length - 1];
+    if (!key) throw new Error(`TestIssuer: no published key ${options.kid ?? ""}`);
+    const encode = (value: string): string => Buffer.from(value).toString("base64url");
+    const signingInput = `${encode(JSON.stringify({ alg: key.alg, kid: key.kid, ...header }))}.${options.encodePayload === false ? payload : encode(payload)}`;
+    const signature = await crypto.subtle.sign(webCryptoParams(key.alg), key.privateKey, new TextEncoder().encode(signingInput));
+    return `${signingInput}.${Buffer.from(signature).toString("base64url")}`;
+  }
+
   /** Signs with a key that is NOT published (a forgery a verifier must refuse). */
   static async forge(claims: Record<string, unknown>, alg: TestAlgorithm = "RS256", header: Record<string, unknown> = {}): Promise<string> {
     const { privateKey } = await generateKeyPair(alg);
@@ -232,4 +248,13 @@ export class TestIssuer {
       }
     }
   }
+}
+
+/** WebCrypto signing parameters of each JWS algorithm (RFC 7518 §3). */
+function webCryptoParams(alg: TestAlgorithm): Parameters<typeof crypto.subtle.sign>[0] {
+  const bits = alg.slice(2);
+  if (alg.startsWith("RS")) return { name: "RSASSA-PKCS1-v1_5" };
+  if (alg.startsWith("PS")) return { name: "RSA-PSS", saltLength: Number(bits) / 8 };
+  if (alg.startsWith("ES")) return { name: "ECDSA", hash: `SHA-${bits}` };
+  return { name: "Ed25519" };
 }

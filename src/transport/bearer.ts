@@ -2,26 +2,38 @@ import { ERR_AUTH_TOKEN_INVALID, OidcError } from "../errors.js";
 
 /** RFC 6750 §2.1: `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
-/** The auth-scheme is case-insensitive (RFC 7235 §2.1); exactly one space-separated credential follows. */
-const BEARER = /^Bearer(?: +(.*))?$/i;
+/** RFC 7235 §2.1: the scheme ends at the first space; `credentials = auth-scheme [ 1*SP token68 ]`. */
+const SCHEME_END = /\s/;
+const SEPARATOR = /^ +/;
+
+const malformed = (reason: string): OidcError => new OidcError(ERR_AUTH_TOKEN_INVALID, { reason });
 
 /**
  * The token of an `Authorization: Bearer <token>` header value.
- * Returns `undefined` when no bearer credential was presented (no header,
- * another scheme, `Bearer` alone); throws `ERR_AUTH_TOKEN_INVALID` when one
- * was presented but is malformed (two tokens, control characters, …).
+ *
+ * Returns `undefined` when no bearer credential was presented: no header,
+ * another scheme (RFC 6750 §3.1: no error code then), or `Bearer` with
+ * nothing after it. Throws `ERR_AUTH_TOKEN_INVALID` when a bearer credential
+ * was presented but is malformed: two tokens, a separator other than
+ * spaces (tab, CR, LF), or characters outside the b64token alphabet.
+ * The scheme is case-insensitive (RFC 7235 §2.1). An array (as some
+ * frameworks give repeated headers) must hold a single value.
  */
 export function bearerToken(header: string | string[] | undefined): string | undefined {
   if (Array.isArray(header)) {
-    if (header.length > 1) throw new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: "more than one Authorization header" });
+    if (header.length > 1) throw malformed("more than one Authorization header");
     header = header[0];
   }
   if (typeof header !== "string") return undefined;
-  const match = BEARER.exec(header);
-  if (!match) return undefined;
-  const credential = match[1];
-  if (credential === undefined || credential === "") return undefined;
-  if (!B64TOKEN.test(credential)) throw new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: "credential is not a single RFC 6750 b64token" });
+  const schemeEnd = header.search(SCHEME_END);
+  const scheme = schemeEnd === -1 ? header : header.slice(0, schemeEnd);
+  if (scheme.toLowerCase() !== "bearer") return undefined;
+  const rest = schemeEnd === -1 ? "" : header.slice(schemeEnd);
+  if (/^ *$/.test(rest)) return undefined;
+  const separator = SEPARATOR.exec(rest);
+  if (!separator) throw malformed("the bearer scheme must be followed by spaces, not other whitespace");
+  const credential = rest.slice(separator[0].length);
+  if (!B64TOKEN.test(credential)) throw malformed("credential is not a single RFC 6750 b64token");
   return credential;
 }
 
@@ -34,5 +46,5 @@ export function bearerToken(header: string | string[] | undefined): string | und
 export function presentedToken(value: unknown, where: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "string") throw new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: `${where} is not a string` });
-  return /^bearer /i.test(value) ? bearerToken(value) : bearerToken(`Bearer ${value}`);
+  return /^bearer(?:\s|$)/i.test(value) ? bearerToken(value) : bearerToken(`Bearer ${value}`);
 }

@@ -171,13 +171,15 @@ describe("logging", () => {
     expect(logs.text()).not.toContain("signature-of-alice");
   });
 
-  test("server-side failures are warnings, client errors are debug, a disabled user is info", async () => {
+  test("server-side failures are warnings, client errors and JWKS outages are debug, a disabled user is info", async () => {
     const levels = async (verify: TokenVerifier["verify"], findOrCreate: UserProvisioner["findOrCreate"]) => {
       const { pipeline, logs } = pipelineWith(verify, findOrCreate);
       await pipeline.authenticate(TOKEN, "http").catch(() => undefined);
       return logs.records().map((r) => r.level);
     };
-    expect(await levels(async () => Promise.reject(new OidcError(ERR_AUTH_UNAVAILABLE)), noUser)).toEqual([40]);
+    // An outage is warned about once by the key set (issue 3: once per outage, not once per request).
+    expect(await levels(async () => Promise.reject(new OidcError(ERR_AUTH_UNAVAILABLE)), noUser)).toEqual([20]);
+    expect(await levels(accept, async () => Promise.reject(new Error("db down")))).toEqual([40]);
     expect(await levels(async () => Promise.reject(new OidcError(ERR_AUTH_TOKEN_INVALID)), noUser)).toEqual([20]);
     expect(await levels(accept, async () => ({ id: 1, isDisabled: true }))).toEqual([30]);
   });
