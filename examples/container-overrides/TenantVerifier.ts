@@ -10,6 +10,11 @@ export class TenantVerifier implements TokenVerifier {
     private readonly tenant: string,
   ) {}
 
+  /** Passes readiness on, so OidcConfigManager still warms the JWKS behind this verifier. */
+  async ready(): Promise<void> {
+    await this.jwks.ready?.();
+  }
+
   async verify(token: string): Promise<VerifiedClaims> {
     const claims = await this.jwks.verify(token);
     if (claims.tenant !== this.tenant) throw new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: `"tenant" is not ${this.tenant}` });

@@ -32,6 +32,12 @@ export class RemoteKeySet {
   private keys: JWK[] | undefined;
   private fetchedAt = Number.NEGATIVE_INFINITY;
   private lastAttemptAt = Number.NEGATIVE_INFINITY;
+  /**
+   * When an unknown kid last caused a refetch. The cooldown runs from here,
+   * not from routine fetches: a key rotated in just after a warm-up or a
+   * max-age refresh is still found at once.
+   */
+  private lastKidRefetchAt = Number.NEGATIVE_INFINITY;
   private lastFailure: string | undefined;
   private inflight: Promise<void> | undefined;
   private readonly imported = new WeakMap<JWK, Map<string, Promise<CryptoKey | Uint8Array>>>();
@@ -51,7 +57,7 @@ export class RemoteKeySet {
 
   /** True while an unknown `kid` would not cause a refetch. */
   get coolingDown(): boolean {
-    return this.options.clock.now() - this.lastAttemptAt < this.options.cooldownMs;
+    return this.options.clock.now() - this.lastKidRefetchAt < this.options.cooldownMs;
   }
 
   /** True while a fetch is in flight. */
@@ -84,7 +90,11 @@ export class RemoteKeySet {
     let jwk = this.select(alg, kid);
     if (!jwk) {
       // An unknown kid may be a freshly rotated key: one refetch, then a cooldown.
-      const pending = this.inflight ?? (now - this.lastAttemptAt >= this.options.cooldownMs ? this.startFetch(now) : undefined);
+      let pending = this.inflight;
+      if (!pending && !this.coolingDown && this.mayRetry(now)) {
+        this.lastKidRefetchAt = now;
+        pending = this.startFetch(now);
+      }
       if (pending) await pending.catch(() => undefined);
       jwk = this.select(alg, kid);
     }
@@ -100,11 +110,15 @@ export class RemoteKeySet {
 
   /** Refreshes aged (or missing) keys; serves stale keys within the stale period if that fails. */
   private async refreshAged(now: number): Promise<void> {
-    const mayRetry = this.lastFailure === undefined || now - this.lastAttemptAt >= Math.min(FAILURE_RETRY_MS, this.options.cooldownMs);
-    const pending = this.inflight ?? (mayRetry ? this.startFetch(now) : undefined);
+    const pending = this.inflight ?? (this.mayRetry(now) ? this.startFetch(now) : undefined);
     if (pending) await pending.catch(() => undefined);
     if (this.keys !== undefined && this.options.clock.now() - this.fetchedAt < this.options.maxAgeMs + this.options.staleMs) return;
     throw this.unavailable(now);
+  }
+
+  /** After a failed fetch, the next one waits a little: a down endpoint is not hammered. */
+  private mayRetry(now: number): boolean {
+    return this.lastFailure === undefined || now - this.lastAttemptAt >= Math.min(FAILURE_RETRY_MS, this.options.cooldownMs);
   }
 
   private startFetch(now: number): Promise<void> {

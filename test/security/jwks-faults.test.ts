@@ -86,20 +86,29 @@ describe("fetch scheduling", () => {
     expect(issuer.jwksRequests).toBe(1);
   });
 
-  test("rotation: a newly published key is accepted after exactly one refetch once the cooldown since the last fetch has passed", async () => {
+  test("rotation: a key published right after the warm-up is accepted at once, after exactly one refetch", async () => {
     await setUp({ manager: true });
     await app.ready();
     const newKid = await issuer.rotate();
-    const token = await mint({ kid: newKid });
-    // Within the cooldown of the warm-up fetch an unknown kid causes no fetch: the key is not known yet.
+    // Routine fetches (the warm-up) start no cooldown: the rotated key is looked up at once.
+    expect(await present(await mint({ kid: newKid }))).toEqual(ACCEPTED);
+    expect(issuer.jwksRequests).toBe(2);
+    expect(await present(await mint({ kid: newKid }))).toEqual(ACCEPTED);
+    expect(issuer.jwksRequests).toBe(2);
+  });
+
+  test("rotation: within the cooldown of an unknown-kid refetch, a key published since is not looked up until it ends", async () => {
+    await setUp({ manager: true });
+    await app.ready();
+    expect(await present(await issuer.mint({}, { now: seconds(app.clock), header: { kid: randomUUID() } }))).toEqual(INVALID);
+    expect(issuer.jwksRequests).toBe(2);
+    const newKid = await issuer.rotate();
     advanceSeconds(app.clock, COOLDOWN - 1);
-    expect(await present(token)).toEqual(INVALID);
-    expect(issuer.jwksRequests).toBe(1);
+    expect(await present(await mint({ kid: newKid }))).toEqual(INVALID);
+    expect(issuer.jwksRequests).toBe(2);
     advanceSeconds(app.clock, 1);
     expect(await present(await mint({ kid: newKid }))).toEqual(ACCEPTED);
-    expect(issuer.jwksRequests).toBe(2);
-    expect(await present(await mint({ kid: newKid }))).toEqual(ACCEPTED);
-    expect(issuer.jwksRequests).toBe(2);
+    expect(issuer.jwksRequests).toBe(3);
   });
 
   test("a removed key keeps verifying until the cache ages out, then stops", async () => {
@@ -112,10 +121,10 @@ describe("fetch scheduling", () => {
     expect(issuer.jwksRequests).toBe(1);
     advanceSeconds(app.clock, 1);
     expect(await present(oldToken)).toEqual(INVALID);
-    // One refresh because the cache aged out; the now unknown kid falls within that fetch's cooldown.
-    expect(issuer.jwksRequests).toBe(2);
+    // One refresh because the cache aged out, then one refetch for the now unknown kid, which starts the cooldown.
+    expect(issuer.jwksRequests).toBe(3);
     expect(await present(oldToken)).toEqual(INVALID);
-    expect(issuer.jwksRequests).toBe(2);
+    expect(issuer.jwksRequests).toBe(3);
   });
 
   test("unknown-kid flood: at most one fetch per cooldown", async () => {
@@ -126,17 +135,18 @@ describe("fetch scheduling", () => {
       const statuses = await Promise.all(tokens.map((t) => httpGet(`${app.url}/profile`, { authorization: `Bearer ${t}` }).then((r) => r.status)));
       expect(statuses).toEqual(Array(n).fill(401));
     };
-    // Right after the warm-up fetch: within its cooldown, no fetch.
+    // The first unknown kid after the warm-up causes one refetch; the other 39 share it or fall in its cooldown.
     await flood(40);
-    expect(issuer.jwksRequests).toBe(1);
-    advanceSeconds(app.clock, COOLDOWN);
-    await flood(40);
+    expect(issuer.jwksRequests).toBe(2);
     expect(await present(await issuer.mint({}, { now: seconds(app.clock), header: { kid: randomUUID() } }))).toEqual(INVALID);
     expect(issuer.jwksRequests).toBe(2);
     advanceSeconds(app.clock, COOLDOWN - 1);
     await flood(40);
     expect(issuer.jwksRequests).toBe(2);
     advanceSeconds(app.clock, 1);
+    await flood(40);
+    expect(issuer.jwksRequests).toBe(3);
+    advanceSeconds(app.clock, COOLDOWN - 1);
     await flood(40);
     expect(issuer.jwksRequests).toBe(3);
     expect(calls).toEqual([]);
