@@ -49,7 +49,8 @@ export class OidcHttpGuard {
     const { container, requirement } = this.constructor as typeof OidcHttpGuard;
     const logger = container.resolve(TOKENS.Logger);
     return async function oidcHttpGuard(request, reply) {
-      const refusal = refusalFor(requirement, readAuth(request), logger, { transport: "http", url: request.url });
+      // The route pattern, never request.url: its query string may carry a token (?access_token=…) or other secrets.
+      const refusal = refusalFor(requirement, readAuth(request), logger, { transport: "http", route: request.routeOptions.url });
       return refusal ? sendHttpError(reply, refusal) : undefined;
     };
   }

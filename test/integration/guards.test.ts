@@ -112,6 +112,16 @@ describe("HTTP guards", () => {
     expect((await get("/exports", { permissions: ["b"] })).status).toBe(200);
   });
 
+  test("a refusal logs the route pattern, never the query string: a token in ?access_token= stays out of the log", async () => {
+    const token = await issuer.mint({ sub: "ivan", roles: ["user"] });
+    const refused = await fetch(`${app.url}/adminonly/?access_token=${token}&x=1`, { headers: { authorization: `Bearer ${token}` } });
+    expect(refused.status).toBe(403);
+    const text = JSON.stringify(app.logs);
+    expect(app.logs).toContainEqual(expect.objectContaining({ code: "ERR_FORBIDDEN", transport: "http", route: "/adminonly/" }));
+    expect(text).not.toContain("access_token");
+    expect(text).not.toContain(token.split(".")[2]);
+  });
+
   test("a guard without an authentication middleware before it refuses everyone, and logs why", async () => {
     const refused = await get("/unauthenticated", { roles: ["admin"] });
     expect(refused.status).toBe(403);

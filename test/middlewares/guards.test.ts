@@ -64,7 +64,7 @@ describe("guard classes and containers", () => {
     };
     const hook = new Guard().handle();
     const { reply, sent } = fakeReply();
-    await hook({ url: "/x" } as FastifyRequest, reply);
+    await hook({ url: "/x", routeOptions: { url: "/x" } } as unknown as FastifyRequest, reply);
     expect(sent.status).toBe(403);
     expect(sent.headers["WWW-Authenticate"]).toContain('error="insufficient_scope"');
     expect(records).toEqual([expect.objectContaining({ level: 40, code: "ERR_FORBIDDEN", required: 'role "admin"' })]);
