@@ -41,6 +41,13 @@ const DEFAULT_MESSAGES: Readonly<Record<OidcErrorCode, string>> = {
   ERR_AUTH_UNAVAILABLE: "Authentication is temporarily unavailable, retry later",
 };
 
+/**
+ * What RFC 6750 §3 allows inside `error_description` (%x20-21 / %x23-5B /
+ * %x5D-7E): everything else goes, so a quote cannot end the value and a
+ * non-Latin-1 role name cannot make Node refuse to write the header.
+ */
+const NOT_DESCRIPTION_CHAR = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g;
+
 /** RFC 6750 §3.1 error values carried in the `WWW-Authenticate` challenge. */
 const BEARER_ERROR: Partial<Record<OidcErrorCode, string>> = {
   ERR_AUTH_TOKEN_INVALID: "invalid_token",
@@ -99,7 +106,7 @@ export class OidcError extends Error {
     if (this.code === ERR_AUTH_TOKEN_REQUIRED) return 'Bearer realm="api"';
     const bearerError = BEARER_ERROR[this.code];
     if (!bearerError) return undefined;
-    return `Bearer realm="api", error="${bearerError}", error_description="${this.message.replace(/["\\]/g, "")}"`;
+    return `Bearer realm="api", error="${bearerError}", error_description="${this.message.replace(NOT_DESCRIPTION_CHAR, "")}"`;
   }
 
   /** The `{ code, statusCode, message }` shape sent to clients. */

@@ -78,6 +78,11 @@ describe("OidcError", () => {
       expect(challenge).toContain('error_description="bad token  here"');
     });
 
+    test("error_description keeps only the characters RFC 6750 §3 allows: no control, non-ASCII or non-Latin-1 character", () => {
+      const challenge = new OidcError(ERR_FORBIDDEN, { message: 'The role "管理者" is required\r\n\u00e9\u007f\ttab' }).challenge;
+      expect(challenge).toBe('Bearer realm="api", error="insufficient_scope", error_description="The role  is requiredtab"');
+    });
+
     test.each<OidcErrorCode>([ERR_USER_DISABLED, ERR_USER_PROVISION_FAILED, ERR_AUTH_MISCONFIGURED, ERR_AUTH_UNAVAILABLE])("%s carries no challenge", (code) => {
       expect(new OidcError(code).challenge).toBeUndefined();
     });

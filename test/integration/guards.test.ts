@@ -43,6 +43,7 @@ beforeAll(async () => {
     server.addController({ name: "staff", prefix: "/staff", controller: ProfileController, middlewares: [OidcHttpMiddleware, requireRoles("editor", "admin").http] });
     server.addController({ name: "reports", prefix: "/reports", controller: ProfileController, middlewares: [OidcHttpMiddleware, requirePermissions(["reports:read", "reports:export"]).http] });
     server.addController({ name: "exports", prefix: "/exports", controller: ProfileController, middlewares: [OidcHttpMiddleware, requirePermissions(["a", "b"], { mode: "any" }).http] });
+    server.addController({ name: "localized", prefix: "/localized", controller: ProfileController, middlewares: [OidcHttpMiddleware, requireRoles("管理者").http] });
     server.addController({ name: "unauthenticated", prefix: "/unauthenticated", controller: ProfileController, middlewares: [requireRoles("admin").http] });
 
     server.addService({ name: "admin", service: ChatService, middlewares: [OidcSocketMiddleware, oidc.OidcSocketAdminMiddleware] });
@@ -110,6 +111,15 @@ describe("HTTP guards", () => {
     expect(refused.status).toBe(403);
     expect(await refused.json()).toMatchObject({ message: 'One of the permissions "a", "b" is required' });
     expect((await get("/exports", { permissions: ["b"] })).status).toBe(200);
+  });
+
+  test("a role name outside Latin-1 still gets a documented 403: the challenge drops what RFC 6750 does not allow, the body keeps the name", async () => {
+    const refused = await get("/localized", { roles: ["user"] });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toEqual({ statusCode: 403, error: "Forbidden", code: "ERR_FORBIDDEN", message: 'The role "管理者" is required' });
+    expect(refused.headers.get("www-authenticate")).toBe('Bearer realm="api", error="insufficient_scope", error_description="The role  is required"');
+    expect(calls).toEqual([]);
+    expect((await get("/localized", { roles: ["管理者"] })).status).toBe(200);
   });
 
   test("a refusal logs the route pattern, never the query string: a token in ?access_token= stays out of the log", async () => {
