@@ -14,12 +14,16 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** A deep copy of a plain JSON object without prototype-polluting keys. */
-function safeCopy(value: Record<string, unknown>): OidcFeatures {
+/**
+ * A deep copy of JSON data: arrays and plain objects at any depth are
+ * copied, prototype-polluting keys dropped wherever they appear.
+ */
+function safeCopy(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(safeCopy);
+  if (!isPlainObject(value)) return value;
   const copy: OidcFeatures = {};
   for (const [key, inner] of Object.entries(value)) {
-    if (FORBIDDEN_KEYS.has(key)) continue;
-    copy[key] = isPlainObject(inner) ? safeCopy(inner) : Array.isArray(inner) ? inner.map((v) => (isPlainObject(v) ? safeCopy(v) : v)) : inner;
+    if (!FORBIDDEN_KEYS.has(key)) copy[key] = safeCopy(inner);
   }
   return copy;
 }
@@ -45,6 +49,6 @@ export function buildUserContext(claims: VerifiedClaims, user: LocalUser | null 
     userRole: localRole ?? roles[0] ?? "user",
     roles,
     permissions: stringArray(claims.permissions),
-    features: isPlainObject(claims.features) ? safeCopy(claims.features) : {},
+    features: isPlainObject(claims.features) ? (safeCopy(claims.features) as OidcFeatures) : {},
   };
 }

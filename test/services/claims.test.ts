@@ -55,6 +55,17 @@ describe("buildUserContext: features", () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.getPrototypeOf(context.features)).toBe(Object.prototype);
   });
+
+  test("arrays are copied and cleaned at any depth: a key inside nested arrays cannot smuggle a prototype", () => {
+    const features = JSON.parse('{"a":[[{"__proto__":{"admin":true},"ok":1}],[[{"deep":{"constructor":{"x":1},"y":2}}]]]}') as Record<string, unknown>;
+    const context = buildUserContext(claims({ features }), undefined);
+    expect(context.features).toEqual({ a: [[{ ok: 1 }], [[{ deep: { y: 2 } }]]] });
+    const inner = (context.features.a as Record<string, unknown>[][])[0]![0]!;
+    expect(Object.prototype.hasOwnProperty.call(inner, "__proto__")).toBe(false);
+    expect(Object.getPrototypeOf(inner)).toBe(Object.prototype);
+    expect((inner as { admin?: unknown }).admin).toBeUndefined();
+    expect((context.features.a as unknown[])[0]).not.toBe((features.a as unknown[])[0]);
+  });
 });
 
 describe("buildUserContext: userId and userRole fallbacks", () => {
