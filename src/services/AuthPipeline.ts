@@ -64,8 +64,9 @@ export class AuthPipeline {
       }
       // Any truthy flag refuses (fail closed): JS hosts and SQLite-backed stores return 1, not true.
       if (user?.isDisabled) throw new OidcError(ERR_USER_DISABLED, { reason: "provisioner reports the account disabled" });
-      const context = buildUserContext(claims, user);
-      return { context, claims, localRole: typeof user?.role === "string" && user.role !== "" ? user.role : undefined };
+      // Frozen through and through: guards and getAuth() read this identity, and no handler may change it.
+      const context = freezeDeep(buildUserContext(claims, user));
+      return Object.freeze({ context, claims, localRole: typeof user?.role === "string" && user.role !== "" ? user.role : undefined });
     } catch (error) {
       const refusal = clientSafe(toOidcError(error, ERR_AUTH_TOKEN_INVALID));
       logRefusal(this.logger, refusal, { transport });
@@ -81,6 +82,15 @@ export class AuthPipeline {
       throw toOidcError(error, ERR_AUTH_TOKEN_INVALID);
     }
   }
+}
+
+/** Freezes `value` and every array and object in it (a context is JSON data: no cycles). */
+function freezeDeep<T>(value: T): T {
+  if (value !== null && typeof value === "object") {
+    for (const inner of Object.values(value)) freezeDeep(inner);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /**

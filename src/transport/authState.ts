@@ -11,9 +11,14 @@ const ADMISSIONS = Symbol.for("ioserver-oidc.admissions");
 
 type Carrier = object & { [AUTH_STATE]?: AuthResult; [ADMISSIONS]?: AccessRequirement[] };
 
-/** Puts the context fields on the request/socket and keeps the full result for guards. */
+/**
+ * Puts the context fields on the request/socket and keeps the full result
+ * for guards and `getAuth`. The public fields get their own copies: a
+ * handler may edit them, the recorded identity stays as authenticated.
+ */
 export function attachAuth(target: object, result: AuthResult): void {
-  Object.assign(target, result.context);
+  const { roles, permissions, features } = result.context;
+  Object.assign(target, result.context, { roles: [...roles], permissions: [...permissions], features: structuredClone(features) });
   (target as Carrier)[AUTH_STATE] = result;
 }
 

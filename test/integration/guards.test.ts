@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "@jest/globals";
+import type { FastifyRequest } from "fastify";
 import { BaseService } from "ioserver";
 import type { Socket } from "socket.io";
 import type { Socket as ClientSocket } from "socket.io-client";
+import { getAuth } from "../../src/index.js";
 import { TestIssuer } from "../../src/testing/TestIssuer.js";
 import { ChatService, ProfileController, calls, connectSocket, emitWithAck } from "../fixtures/app.js";
 import { pause, startLiveApp, type LiveApp } from "../fixtures/live.js";
@@ -19,6 +21,22 @@ class UserAdminService extends BaseService {
   async listUsers(_socket: Socket, _data: unknown, callback?: (value: unknown) => void) {
     calls.push("socket:listUsers");
     callback?.({ ok: true });
+  }
+  /** A handler trying to grant its own socket more rights by editing the public fields. */
+  async escalate(socket: Socket, _data: unknown, callback?: (value: unknown) => void) {
+    socket.permissions?.push("users:delete");
+    socket.roles?.push("moderator");
+    callback?.({ ok: true, permissions: socket.permissions, recorded: getAuth(socket).permissions });
+  }
+}
+
+/** A host middleware between authentication and a guard that edits the request's public fields. */
+class EscalatingMiddleware {
+  handle() {
+    return async (request: FastifyRequest) => {
+      request.permissions?.push("reports:read");
+      request.roles?.push("admin");
+    };
   }
 }
 
@@ -44,6 +62,12 @@ beforeAll(async () => {
     server.addController({ name: "reports", prefix: "/reports", controller: ProfileController, middlewares: [OidcHttpMiddleware, requirePermissions(["reports:read", "reports:export"]).http] });
     server.addController({ name: "exports", prefix: "/exports", controller: ProfileController, middlewares: [OidcHttpMiddleware, requirePermissions(["a", "b"], { mode: "any" }).http] });
     server.addController({ name: "localized", prefix: "/localized", controller: ProfileController, middlewares: [OidcHttpMiddleware, requireRoles("管理者").http] });
+    server.addController({
+      name: "escalated",
+      prefix: "/escalated",
+      controller: ProfileController,
+      middlewares: [OidcHttpMiddleware, EscalatingMiddleware, requirePermissions(["reports:read"]).http, requireRoles("admin").http],
+    });
     server.addController({ name: "unauthenticated", prefix: "/unauthenticated", controller: ProfileController, middlewares: [requireRoles("admin").http] });
 
     server.addService({ name: "admin", service: ChatService, middlewares: [OidcSocketMiddleware, oidc.OidcSocketAdminMiddleware] });
@@ -132,6 +156,14 @@ describe("HTTP guards", () => {
     expect(text).not.toContain(token.split(".")[2]);
   });
 
+  test("a middleware editing request.permissions/roles before a guard does not pass it: guards read the recorded identity", async () => {
+    const refused = await get("/escalated", { permissions: [], roles: ["user"] });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ code: "ERR_FORBIDDEN", message: 'Missing permission: "reports:read"' });
+    expect(calls).toEqual([]);
+    expect((await get("/escalated", { permissions: ["reports:read"], roles: ["admin"] })).status).toBe(200);
+  });
+
   test("a guard without an authentication middleware before it refuses everyone, and logs why", async () => {
     const refused = await get("/unauthenticated", { roles: ["admin"] });
     expect(refused.status).toBe(403);
@@ -196,6 +228,14 @@ describe("per-event checks", () => {
     expect(await emitWithAck(socket!, "deleteUser", { id: 9 })).toEqual({ ok: true });
     expect(await emitWithAck(socket!, "banUser")).toEqual({ ok: true });
     expect(calls).toEqual(['socket:deleteUser:{"id":9}', "socket:banUser"]);
+  });
+
+  test("a handler editing socket.permissions/roles grants nothing: later events are judged by the recorded identity", async () => {
+    const { socket } = await socketFor("/users", { permissions: [], roles: ["user"] });
+    expect(await emitWithAck(socket!, "escalate")).toEqual({ ok: true, permissions: ["users:delete"], recorded: [] });
+    expect(await emitWithAck(socket!, "deleteUser", { id: 3 })).toMatchObject({ ok: false, code: "ERR_FORBIDDEN", message: 'Missing permission: "users:delete"' });
+    expect(await emitWithAck(socket!, "banUser")).toMatchObject({ ok: false, code: "ERR_FORBIDDEN" });
+    expect(calls).toEqual([]);
   });
 
   test("events are judged by the socket's current token: a refresh that adds the permission opens the event", async () => {

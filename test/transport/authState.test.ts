@@ -16,6 +16,19 @@ test("attachAuth puts exactly the context fields on the target and keeps the res
   expect(readAuth(target)).toBe(auth);
 });
 
+test("the public fields are copies: a handler editing them changes neither the recorded identity nor another carrier", () => {
+  const auth = result(["user"]);
+  const request: Record<string, unknown> = {};
+  const socket: Record<string, unknown> = {};
+  attachAuth(request, { ...auth, context: { ...auth.context, permissions: ["read"], features: { limits: { uploads: 5 } } } });
+  attachAuth(socket, readAuth(request)!);
+  (request.roles as string[]).push("admin");
+  (request.permissions as string[]).push("write");
+  (request.features as { limits: { uploads: number } }).limits.uploads = 500;
+  expect(readAuth(request)?.context).toMatchObject({ roles: ["user"], permissions: ["read"], features: { limits: { uploads: 5 } } });
+  expect(socket).toMatchObject({ roles: ["user"], permissions: ["read"], features: { limits: { uploads: 5 } } });
+});
+
 test("readAuth finds nothing on a target no authentication ran on, even one carrying look-alike fields", () => {
   expect(readAuth({ sub: "s", userRole: "admin", roles: ["admin"] })).toBeUndefined();
 });
