@@ -34,7 +34,7 @@ export function createOidcContainer(): DependencyContainer {
   const c = tsyringeRoot.createChildContainer();
   c.register(TOKENS.Environment, { useValue: process.env });
   c.register(TOKENS.Clock, { useValue: systemClock });
-  c.register(TOKENS.Logger, { useFactory: instanceCachingFactory(() => createOidcLogger()) });
+  c.register(TOKENS.Logger, { useFactory: instanceCachingFactory((r) => createOidcLogger(undefined, r.resolve(TOKENS.Environment).AUTH_SERVICE_LOG_LEVEL)) });
   c.register(TOKENS.ConfigService, { useClass: EnvConfigService }, { lifecycle: Lifecycle.Singleton });
   c.register(TOKENS.KeySetRegistry, { useClass: KeySetRegistry }, { lifecycle: Lifecycle.Singleton });
   c.register(TOKENS.JwksVerifier, { useClass: JwksVerifier }, { lifecycle: Lifecycle.Singleton });

@@ -28,6 +28,15 @@ describe("createOidcContainer", () => {
     expect(typeof c.resolve(TOKENS.Logger).info).toBe("function");
   });
 
+  test("the logger's level comes from the container's environment, and an invalid one falls back to info instead of throwing", () => {
+    const quiet = createOidcContainer();
+    quiet.register(TOKENS.Environment, { useValue: { AUTH_SERVICE_LOG_LEVEL: "error" } });
+    expect(quiet.resolve(TOKENS.Logger).level).toBe("error");
+    const invalid = createOidcContainer();
+    invalid.register(TOKENS.Environment, { useValue: { AUTH_SERVICE_LOG_LEVEL: "verbose" } });
+    expect(invalid.resolve(TOKENS.Logger).level).toBe("info");
+  });
+
   test("shared collaborators are singletons of their container, also when resolved from a middleware scope", () => {
     const c = createOidcContainer();
     for (const token of SHARED) {

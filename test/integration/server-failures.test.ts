@@ -9,7 +9,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "@jest/g
 import { ERR_AUTH_MISCONFIGURED, ERR_AUTH_TOKEN_REQUIRED, ERR_AUTH_UNAVAILABLE } from "../../src/errors.js";
 import { TestIssuer } from "../../src/testing/TestIssuer.js";
 import { TOKENS } from "../../src/tokens.js";
-import { calls, connectSocket } from "../fixtures/app.js";
+import { bindOidcMiddlewares, createOidcContainer } from "../../src/index.js";
+import { calls, ChatService, connectSocket, ProfileController, startServer } from "../fixtures/app.js";
 import { manualClock } from "../fixtures/doubles.js";
 import { startOidcApp, type OidcApp } from "../fixtures/oidcApp.js";
 
@@ -117,5 +118,25 @@ describe("ERR_AUTH_UNAVAILABLE (503) while the JWKS is down", () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ sub: "back", userId: "1" });
     expect(calls).toEqual(["http:getProfile"]);
+  });
+});
+
+describe("an invalid AUTH_SERVICE_LOG_LEVEL", () => {
+  test('does not stop IOServer from starting: the package logs at info (with one warning) and protects routes and namespaces', async () => {
+    const container = createOidcContainer();
+    container.register(TOKENS.Environment, { useValue: issuer.env({ AUTH_SERVICE_LOG_LEVEL: "verbose" }) });
+    const { OidcHttpMiddleware, OidcSocketMiddleware } = bindOidcMiddlewares(container);
+    const app = await startServer((server) => {
+      server.addController({ name: "profile", controller: ProfileController, middlewares: [OidcHttpMiddleware], prefix: "/profile" });
+      server.addService({ name: "chat", service: ChatService, middlewares: [OidcSocketMiddleware] });
+    });
+    try {
+      expect(container.resolve(TOKENS.Logger).level).toBe("info");
+      expect((await fetch(`${app.url}/profile`)).status).toBe(401);
+      expect((await fetch(`${app.url}/profile`, { headers: { authorization: `Bearer ${await issuer.mint()}` } })).status).toBe(200);
+      expect((await connectSocket(app.url, "/chat")).error?.message).toBe(ERR_AUTH_TOKEN_REQUIRED);
+    } finally {
+      await app.stop();
+    }
   });
 });

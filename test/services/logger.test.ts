@@ -31,3 +31,23 @@ test("honours the level", () => {
   logger.warn("shown");
   expect(lines).toHaveLength(1);
 });
+
+test.each(["verbose", "INFO2", "30"])("an invalid level (%s) falls back to info with a warning naming the variable, instead of throwing", (level) => {
+  const { logger, lines } = logInto(level);
+  expect(logger.level).toBe("info");
+  expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+    expect.objectContaining({ level: 40, variable: "AUTH_SERVICE_LOG_LEVEL", value: level, msg: expect.stringContaining("AUTH_SERVICE_LOG_LEVEL") }),
+  ]);
+  logger.debug("hidden");
+  expect(lines).toHaveLength(1);
+});
+
+test.each([
+  [" Debug ", "debug"],
+  ["silent", "silent"],
+  ["", "info"],
+])("level %j is read as %s, without a warning", (level, expected) => {
+  const { logger, lines } = logInto(level);
+  expect(logger.level).toBe(expected);
+  expect(lines).toEqual([]);
+});
