@@ -66,7 +66,7 @@ describe("createOidcContainer", () => {
     const c = createOidcContainer();
     c.register(TOKENS.JwksVerifier, { useValue: { verify: async () => ({ sub: "s", iss: "i", exp: 1 }) } });
     c.register(TOKENS.UserProvisioner, { useValue: { findOrCreate: () => ({ id: "overridden" }) } });
-    const result = await scopeFor(c, {}).resolve(TOKENS.AuthPipeline).authenticate("a.b.c", "test");
+    const result = await scopeFor(c, {}).resolve(TOKENS.AuthPipeline).authenticateRequest(() => "a.b.c", "test");
     expect(result.context.userId).toBe("overridden");
   });
 });

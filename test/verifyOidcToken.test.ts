@@ -52,7 +52,8 @@ test("rejects an invalid config with ERR_AUTH_MISCONFIGURED naming the field", a
 test("shares the container's key set with the middlewares: one JWKS fetch for both", async () => {
   const container = isolated();
   const before = issuer.jwksRequests;
-  await scopeFor(container, {}).resolve(TOKENS.AuthPipeline).authenticate(await issuer.mint(), "http");
+  const token = await issuer.mint();
+  await scopeFor(container, {}).resolve(TOKENS.AuthPipeline).authenticateRequest(() => token, "http");
   await verifyOidcToken(await issuer.mint(), { authServiceUrl: issuer.url, appSlug: "worker-app" }, container);
   expect(issuer.jwksRequests - before).toBe(1);
 });

@@ -39,17 +39,15 @@ export class AuthPipeline {
   ) {}
 
   /**
-   * Authenticates a raw token (`undefined` when the client sent none).
-   * Always settles with an `AuthResult` or an `OidcError`.
-   */
-  authenticate(token: string | undefined, transport: string): Promise<AuthResult> {
-    return this.authenticateRequest(() => token, transport);
-  }
-
-  /**
-   * Like `authenticate`, with the token read by `extract` (a transport's
-   * credential extraction), so a malformed credential is refused and
-   * logged the same way as a bad token.
+   * Authenticates the token `extract` reads (a transport's credential
+   * extraction; `undefined` when the client sent none), so a malformed
+   * credential is refused and logged the same way as a bad token. Always
+   * settles with an `AuthResult` or an `OidcError`, logged once.
+   *
+   * @example
+   * ```ts
+   * const { context } = await pipeline.authenticateRequest(() => rawToken, "http");
+   * ```
    */
   async authenticateRequest(extract: () => string | undefined, transport: string): Promise<AuthResult> {
     try {

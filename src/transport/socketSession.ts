@@ -49,6 +49,12 @@ export interface SessionDependencies {
 
 type ExpiryPolicy = typeof SESSION_DEFAULTS;
 
+/**
+ * `auth:refresh` requests a socket may have at once: the one running and
+ * one waiting. Each holds its payload and costs a verification and a
+ * provisioner call, so more are refused at once instead of queued.
+ */
+const MAX_REFRESHES_IN_FLIGHT = 2;
 /** Longest delay `setTimeout` honours; a later deadline is reached in several hops. */
 const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 const WATCHED = Symbol.for("ioserver-oidc.liveSessions");
@@ -105,6 +111,8 @@ class LiveSession {
   private closed = false;
   /** Refreshes run one at a time, in the order the client sent them. */
   private refreshes: Promise<void> = Promise.resolve();
+  /** Refreshes running or waiting in `refreshes`. */
+  private refreshesInFlight = 0;
   /** Registrar calls run in order, so an unregister never overtakes its register. */
   private registrations: Promise<void> = Promise.resolve();
 
@@ -121,9 +129,7 @@ class LiveSession {
     this.join(userRoom(userId));
     this.register(userId, sub);
     this.arm();
-    this.socket.on(AUTH_REFRESH_EVENT, (request, ack) => {
-      this.refreshes = this.refreshes.then(() => this.refresh(request, typeof ack === "function" ? (ack as (a: AuthRefreshAck) => void) : undefined));
-    });
+    this.socket.on(AUTH_REFRESH_EVENT, (request, ack) => this.queueRefresh(request, typeof ack === "function" ? (ack as (a: AuthRefreshAck) => void) : undefined));
     this.socket.once("disconnect", () => this.close());
   }
 
@@ -161,6 +167,29 @@ class LiveSession {
   }
 
   /**
+   * Queues a refresh behind the one running, or refuses it at once when one
+   * is already waiting. The chain always settles: a failure is logged and
+   * the next refresh still runs.
+   */
+  private queueRefresh(request: unknown, ack: ((answer: AuthRefreshAck) => void) | undefined): void {
+    if (this.refreshesInFlight >= MAX_REFRESHES_IN_FLIGHT) {
+      const busy = new OidcError(ERR_AUTH_TOKEN_INVALID, {
+        message: "A refresh is already in progress on this socket: wait for its answer before sending another",
+        reason: "auth:refresh while another one is running and one is waiting",
+      });
+      ack?.({ ok: false, ...this.refused(busy).toJSON() });
+      return;
+    }
+    this.refreshesInFlight += 1;
+    this.refreshes = this.refreshes
+      .then(() => this.refresh(request, ack))
+      .catch((error: unknown) => this.failed(error, "re-authentication"))
+      .finally(() => {
+        this.refreshesInFlight -= 1;
+      });
+  }
+
+  /**
    * In-band re-authentication: the new token goes through the whole
    * pipeline (signature, claims, provisioning, disabled check), must name
    * the same subject and still meet the guards that admitted the socket.
@@ -170,8 +199,7 @@ class LiveSession {
   private async refresh(request: unknown, ack: ((answer: AuthRefreshAck) => void) | undefined): Promise<void> {
     if (this.closed) return;
     try {
-      const token = presentedToken(isTokenObject(request) ? request.token : request, "auth:refresh token");
-      const result = await this.deps.pipeline.authenticate(token, "socket");
+      const result = await this.deps.pipeline.authenticateRequest(() => presentedToken(isTokenObject(request) ? request.token : request, "auth:refresh token"), "socket");
       if (result.context.sub !== this.current.context.sub) {
         throw this.refused(new OidcError(ERR_AUTH_TOKEN_INVALID, { message: "The new token belongs to another subject", reason: "auth:refresh with a different sub" }));
       }

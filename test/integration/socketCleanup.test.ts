@@ -66,7 +66,7 @@ test(`${FAKE_CYCLES} connect/refresh/disconnect cycles through the session lifec
     servers: { add: () => undefined },
   });
   const [first, renewed] = await Promise.all([issuer.mint({ sub: "cycler" }), issuer.mint({ sub: "cycler", permissions: ["renewed"] })]);
-  await pipeline.authenticate(first, "socket"); // warm the key set before counting timers
+  await pipeline.authenticateRequest(() => first, "socket"); // warm the key set before counting timers
   const timersBefore = await settledTimeouts();
   const registeredBefore = app.registrar.registered;
   let peakTimers = 0;
@@ -76,7 +76,7 @@ test(`${FAKE_CYCLES} connect/refresh/disconnect cycles through the session lifec
     const sockets = await Promise.all(
       Array.from({ length: FAKE_BATCH }, async () => {
         const socket = new FakeSocket();
-        const auth = await pipeline.authenticate(first, "socket");
+        const auth = await pipeline.authenticateRequest(() => first, "socket");
         attachAuth(socket, auth);
         sessions.open(socket, auth);
         return socket;

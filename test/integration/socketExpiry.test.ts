@@ -157,6 +157,19 @@ describe("auth:refresh", () => {
     expect(await emitWithAck(socket, "whoami")).toMatchObject({ roles: ["admin"] });
   });
 
+  test("a malformed refresh credential is refused like a malformed handshake: one refusal record, through the pipeline", async () => {
+    const exp = farExp();
+    app.clock.setRemaining(exp, 60_000);
+    const socket = await connected(app, "/chat", await tokenExpiringAt(exp));
+    app.logs.length = 0;
+    const answer = await emitWithAck(socket, "auth:refresh", { token: 42 });
+    expect(answer).toEqual({ ok: false, code: "ERR_AUTH_TOKEN_INVALID", statusCode: 401, message: "The access token is invalid or expired" });
+    expect(app.logs.filter((r) => r.msg === "authentication refused")).toEqual([
+      expect.objectContaining({ level: 20, transport: "socket", code: "ERR_AUTH_TOKEN_INVALID", reason: "auth:refresh token is not a string" }),
+    ]);
+    expect(socket.connected).toBe(true);
+  });
+
   test("a refresh without an acknowledgement is applied all the same", async () => {
     const exp = farExp();
     app.clock.setRemaining(exp, 60_000);

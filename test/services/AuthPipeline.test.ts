@@ -57,7 +57,7 @@ async function refusal(promise: Promise<unknown>): Promise<OidcError> {
 describe("success", () => {
   test("verify → provision → context; the provisioner gets (sub, { email, name, iss })", async () => {
     const { pipeline, verifier, provisioner } = pipelineWith(accept, async () => ({ id: 7, role: "editor" }));
-    const result = await pipeline.authenticate(TOKEN, "http");
+    const result = await pipeline.authenticateRequest(() => TOKEN, "http");
     expect(verifier.verify).toHaveBeenCalledWith(TOKEN);
     expect(provisioner.findOrCreate).toHaveBeenCalledWith("alice", { email: "alice@example.com", name: "Alice", iss: "https://auth.example.com" });
     expect(result.context).toEqual({ sub: "alice", userId: "7", userRole: "editor", roles: ["admin"], permissions: ["read"], features: { beta: true } });
@@ -67,7 +67,7 @@ describe("success", () => {
 
   test("a provisioner without a local user: userId is sub, the role comes from the token", async () => {
     const { pipeline } = pipelineWith(accept, noUser);
-    const result = await pipeline.authenticate(TOKEN, "socket");
+    const result = await pipeline.authenticateRequest(() => TOKEN, "socket");
     expect(result.context.userId).toBe("alice");
     expect(result.context.userRole).toBe("admin");
     expect(result.localRole).toBeUndefined();
@@ -88,14 +88,14 @@ describe("success", () => {
 
   test("a synchronous provisioner works too", async () => {
     const { pipeline } = pipelineWith(accept, () => ({ id: "sync-1" }));
-    expect((await pipeline.authenticate(TOKEN, "http")).context.userId).toBe("sync-1");
+    expect((await pipeline.authenticateRequest(() => TOKEN, "http")).context.userId).toBe("sync-1");
   });
 });
 
 describe("refusals", () => {
   test.each([["undefined", undefined], ["empty", ""]])("an %s token: ERR_AUTH_TOKEN_REQUIRED, the verifier is never asked", async (_kind, token) => {
     const { pipeline, verifier, provisioner } = pipelineWith(accept, noUser);
-    expect((await refusal(pipeline.authenticate(token, "http"))).code).toBe(ERR_AUTH_TOKEN_REQUIRED);
+    expect((await refusal(pipeline.authenticateRequest(() => token, "http"))).code).toBe(ERR_AUTH_TOKEN_REQUIRED);
     expect(verifier.verify).not.toHaveBeenCalled();
     expect(provisioner.findOrCreate).not.toHaveBeenCalled();
   });
@@ -105,7 +105,7 @@ describe("refusals", () => {
     const { pipeline, provisioner } = pipelineWith(async () => {
       throw unavailable;
     }, noUser);
-    expect(await refusal(pipeline.authenticate(TOKEN, "http"))).toBe(unavailable);
+    expect(await refusal(pipeline.authenticateRequest(() => TOKEN, "http"))).toBe(unavailable);
     expect(provisioner.findOrCreate).not.toHaveBeenCalled();
   });
 
@@ -117,7 +117,7 @@ describe("refusals", () => {
     const { pipeline, logs } = pipelineWith(async () => {
       throw detailed;
     }, noUser);
-    const error = await refusal(pipeline.authenticate(TOKEN, "http"));
+    const error = await refusal(pipeline.authenticateRequest(() => TOKEN, "http"));
     expect(error.code).toBe(ERR_AUTH_MISCONFIGURED);
     expect(error.message).toBe(new OidcError(ERR_AUTH_MISCONFIGURED).message);
     expect(error.reason).toBe("AUTH_SERVICE_JWKS_URI must use https:");
@@ -129,7 +129,7 @@ describe("refusals", () => {
     ["throws a string", async () => Promise.reject("nope")],
   ])("a custom verifier that %s fails closed with ERR_AUTH_TOKEN_INVALID", async (_kind, verify) => {
     const { pipeline, provisioner } = pipelineWith(verify as TokenVerifier["verify"], noUser);
-    expect((await refusal(pipeline.authenticate(TOKEN, "http"))).code).toBe(ERR_AUTH_TOKEN_INVALID);
+    expect((await refusal(pipeline.authenticateRequest(() => TOKEN, "http"))).code).toBe(ERR_AUTH_TOKEN_INVALID);
     expect(provisioner.findOrCreate).not.toHaveBeenCalled();
   });
 
@@ -137,7 +137,7 @@ describe("refusals", () => {
     const { pipeline, logs } = pipelineWith(accept, async () => {
       throw new Error("database unreachable");
     });
-    const error = await refusal(pipeline.authenticate(TOKEN, "http"));
+    const error = await refusal(pipeline.authenticateRequest(() => TOKEN, "http"));
     expect(error.code).toBe(ERR_USER_PROVISION_FAILED);
     expect(error.statusCode).toBe(500);
     expect(error.message).not.toContain("database");
@@ -148,26 +148,26 @@ describe("refusals", () => {
     const { pipeline } = pipelineWith(accept, async () => {
       throw new OidcError(ERR_USER_DISABLED, { message: "Banned" });
     });
-    const error = await refusal(pipeline.authenticate(TOKEN, "http"));
+    const error = await refusal(pipeline.authenticateRequest(() => TOKEN, "http"));
     expect(error.code).toBe(ERR_USER_DISABLED);
     expect(error.message).toBe("Banned");
   });
 
   test("a disabled local user: ERR_USER_DISABLED", async () => {
     const { pipeline } = pipelineWith(accept, async () => ({ id: 1, role: "admin", isDisabled: true }));
-    const error = await refusal(pipeline.authenticate(TOKEN, "socket"));
+    const error = await refusal(pipeline.authenticateRequest(() => TOKEN, "socket"));
     expect(error.code).toBe(ERR_USER_DISABLED);
     expect(error.statusCode).toBe(403);
   });
 
   test("a truthy non-boolean isDisabled (e.g. SQLite's 1) also refuses: fail closed", async () => {
     const { pipeline } = pipelineWith(accept, async () => ({ id: 1, isDisabled: 1 as unknown as boolean }));
-    expect((await refusal(pipeline.authenticate(TOKEN, "http"))).code).toBe(ERR_USER_DISABLED);
+    expect((await refusal(pipeline.authenticateRequest(() => TOKEN, "http"))).code).toBe(ERR_USER_DISABLED);
   });
 
   test("isDisabled: false lets the user in", async () => {
     const { pipeline } = pipelineWith(accept, async () => ({ id: 1, isDisabled: false }));
-    await expect(pipeline.authenticate(TOKEN, "http")).resolves.toBeDefined();
+    await expect(pipeline.authenticateRequest(() => TOKEN, "http")).resolves.toBeDefined();
   });
 });
 
@@ -176,7 +176,7 @@ describe("logging", () => {
     const { pipeline, logs } = pipelineWith(async () => {
       throw new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: "ERR_JWT_EXPIRED" });
     }, noUser);
-    await refusal(pipeline.authenticate(TOKEN, "socket"));
+    await refusal(pipeline.authenticateRequest(() => TOKEN, "socket"));
     expect(logs.records()).toEqual([
       expect.objectContaining({ level: 20, msg: "authentication refused", code: ERR_AUTH_TOKEN_INVALID, statusCode: 401, reason: "ERR_JWT_EXPIRED", transport: "socket" }),
     ]);
@@ -187,7 +187,7 @@ describe("logging", () => {
   test("server-side failures are warnings, client errors and JWKS outages are debug, a disabled user is info", async () => {
     const levels = async (verify: TokenVerifier["verify"], findOrCreate: UserProvisioner["findOrCreate"]) => {
       const { pipeline, logs } = pipelineWith(verify, findOrCreate);
-      await pipeline.authenticate(TOKEN, "http").catch(() => undefined);
+      await pipeline.authenticateRequest(() => TOKEN, "http").catch(() => undefined);
       return logs.records().map((r) => r.level);
     };
     // An outage is warned about once by the key set (issue 3: once per outage, not once per request).
@@ -199,7 +199,7 @@ describe("logging", () => {
 
   test("a success logs nothing", async () => {
     const { pipeline, logs } = pipelineWith(accept, noUser);
-    await pipeline.authenticate(TOKEN, "http");
+    await pipeline.authenticateRequest(() => TOKEN, "http");
     expect(logs.records()).toEqual([]);
   });
 });

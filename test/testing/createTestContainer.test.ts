@@ -64,7 +64,7 @@ test("refusals go to the given logger; the default logger is silent", async () =
   const lines: string[] = [];
   const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) });
   const logged = createTestContainer({ verifier: fakeVerifier({}), users: new InMemoryUserProvisioner(), logger: pino({ level: "debug" }, sink) });
-  await expect(logged.container.resolve(TOKENS.AuthPipeline).authenticate("nope", "http")).rejects.toMatchObject({ code: "ERR_AUTH_TOKEN_INVALID" });
+  await expect(logged.container.resolve(TOKENS.AuthPipeline).authenticateRequest(() => "nope", "http")).rejects.toMatchObject({ code: "ERR_AUTH_TOKEN_INVALID" });
   expect(lines.join("")).toContain('"code":"ERR_AUTH_TOKEN_INVALID"');
   expect(lines.join("")).not.toContain("nope");
   expect(createTestContainer().container.resolve(TOKENS.Logger).level).toBe("silent");

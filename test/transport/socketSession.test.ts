@@ -16,10 +16,11 @@ function result(sub: string, exp: number | undefined, extra: { userId?: string; 
   };
 }
 
-/** A pipeline answering from a table of tokens; unknown tokens are invalid. */
+/** A pipeline answering from a table of tokens; unknown tokens are invalid, as are credentials the extraction refuses. */
 function pipelineOf(table: Record<string, AuthResult | Promise<AuthResult>>): AuthPipeline {
   return {
-    authenticate: async (token: string | undefined) => {
+    authenticateRequest: async (extract: () => string | undefined) => {
+      const token = extract();
       const answer = token === undefined ? undefined : table[token];
       if (!answer) throw new OidcError(ERR_AUTH_TOKEN_INVALID);
       return answer;
@@ -201,6 +202,39 @@ describe("auth:refresh", () => {
     await flush();
     expect(acks).toEqual([{ ok: true, exp: T0 + 300 }, { ok: true, exp: T0 + 900 }]);
     expect(readAuth(socket)?.claims.exp).toBe(T0 + 900);
+  });
+
+  test("one refresh may wait behind the running one; more are answered at once, and the queue frees up as they finish", async () => {
+    let releaseFirst: (r: AuthResult) => void = () => undefined;
+    const first = new Promise<AuthResult>((resolve) => (releaseFirst = resolve));
+    const { sessions, log } = harness({ first, second: result("alice", T0 + 900), third: result("alice", T0 + 1200) });
+    const socket = new FakeSocket();
+    sessions.open(socket, result("alice", T0 + 60));
+    const acks: [string, unknown][] = [];
+    for (const token of ["first", "second", "third", "third"]) socket.receive("auth:refresh", token, (a: unknown) => acks.push([token, a]));
+    const busy = { ok: false, code: "ERR_AUTH_TOKEN_INVALID", statusCode: 401, message: "A refresh is already in progress on this socket: wait for its answer before sending another" };
+    expect(acks).toEqual([["third", busy], ["third", busy]]);
+    releaseFirst(result("alice", T0 + 300));
+    await flush();
+    expect(acks.slice(2)).toEqual([["first", { ok: true, exp: T0 + 300 }], ["second", { ok: true, exp: T0 + 900 }]]);
+    socket.receive("auth:refresh", "third", (a: unknown) => acks.push(["third", a]));
+    await flush();
+    expect(acks.at(-1)).toEqual(["third", { ok: true, exp: T0 + 1200 }]);
+    expect(log).toEqual([`register alice ${socket.id}`]);
+  });
+
+  test("a refresh whose handling throws is logged and does not stop the next one (no unhandled rejection)", async () => {
+    const { sessions, log } = harness({ fresh: result("alice", T0 + 600), fresher: result("alice", T0 + 900) });
+    const socket = new FakeSocket();
+    sessions.open(socket, result("alice", T0 + 60));
+    socket.receive("auth:refresh", "fresh", () => {
+      throw new Error("acknowledgement failed");
+    });
+    const ack = jest.fn();
+    socket.receive("auth:refresh", "fresher", ack);
+    await flush();
+    expect(log).toContain("log socket re-authentication failed");
+    expect(ack).toHaveBeenCalledWith({ ok: true, exp: T0 + 900 });
   });
 
   test("a new local user id moves the socket to the new user's room and registration", async () => {
