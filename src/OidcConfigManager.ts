@@ -27,14 +27,19 @@ export class OidcConfigManager {
   }
 
   /**
-   * Resolves once the verifier is ready (see `oidcReady`). The same promise
-   * on every call.
+   * Resolves once the verifier is ready (see `oidcReady`). Calls made while
+   * a warm-up runs share it, and a success is kept: later calls get the same
+   * resolved promise. A failure is not kept: the call after a rejection
+   * tries again, so a health check turns green once the JWKS is back.
    */
   ready(): Promise<void> {
     if (!this.readiness) {
-      this.readiness = this.warmUp();
+      const attempt = this.warmUp();
+      this.readiness = attempt;
       // Callers may never await it: a failure must not become an unhandled rejection.
-      this.readiness.catch(() => undefined);
+      attempt.catch(() => {
+        if (this.readiness === attempt) this.readiness = undefined;
+      });
     }
     return this.readiness;
   }

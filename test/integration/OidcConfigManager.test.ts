@@ -55,6 +55,20 @@ test("ready() rejects naming the JWKS URL and why, when the JWKS is down", async
   await expect(app.oidcConfig.ready()).rejects.toThrow(new RegExp(`JWKS ${issuer.jwksUri.replace(/[.]/g, "\\.")} could not be loaded: request failed: ECONNREFUSED`));
 });
 
+test("a failed ready() is not kept: once the JWKS is back, the next call retries and resolves, and that success is kept", async () => {
+  const issuer = await issuerFor();
+  await issuer.pause();
+  const app = await appFor({ env: issuer.env() });
+  await expect(app.oidcConfig.ready()).rejects.toThrow("ECONNREFUSED");
+  await expect(app.oidcConfig.ready()).rejects.toThrow("ECONNREFUSED");
+  await issuer.resume();
+  await expect(app.oidcConfig.ready()).resolves.toBeUndefined();
+  const fetches = issuer.jwksRequests;
+  expect(app.oidcConfig.ready()).toBe(app.oidcConfig.ready());
+  await app.oidcConfig.ready();
+  expect(issuer.jwksRequests).toBe(fetches);
+});
+
 test("ready() rejects naming the status when the JWKS answers an error", async () => {
   const issuer = await issuerFor();
   issuer.setBehaviour({ kind: "status", status: 503 });
