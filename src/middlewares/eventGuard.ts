@@ -49,7 +49,7 @@ export class OidcSocketEventGuard {
           nextPacket();
           return;
         }
-        const forbidden = refusalFor(requirement, readAuth(socket), logger, { transport: "socket", namespace: socket.nsp.name, event });
+        const forbidden = refusalFor(requirement, readAuth(socket), logger, { transport: "socket", namespace: socket.nsp.name, event }, true);
         if (!forbidden) {
           nextPacket();
           return;

@@ -21,8 +21,16 @@ const NOBODY: AccessRequirement = Object.freeze({
  * Why `auth` may not pass `requirement`, as the `ERR_FORBIDDEN` to send, or
  * `undefined` when it may. Without an authentication middleware before the
  * guard there is no `auth`: the guard refuses and logs the misconfiguration.
+ * `atWill`: the caller can repeat the refused act at will (a per-event
+ * check), so the refusal is logged at debug (see `logRefusal`).
  */
-export function refusalFor(requirement: AccessRequirement, auth: ReturnType<typeof readAuth>, logger: Logger, where: Record<string, unknown>): OidcError | undefined {
+export function refusalFor(
+  requirement: AccessRequirement,
+  auth: ReturnType<typeof readAuth>,
+  logger: Logger,
+  where: Record<string, unknown>,
+  atWill = false,
+): OidcError | undefined {
   if (!auth) {
     const reason = "no authentication middleware ran before this guard: put OidcHttpMiddleware/OidcSocketMiddleware first";
     logger.warn({ ...where, code: ERR_FORBIDDEN, required: requirement.description, reason }, "authorization refused");
@@ -31,7 +39,7 @@ export function refusalFor(requirement: AccessRequirement, auth: ReturnType<type
   const unmet = requirement.unmet(auth);
   if (unmet === undefined) return undefined;
   const refusal = new OidcError(ERR_FORBIDDEN, { message: unmet, reason: `requires ${requirement.description}` });
-  logRefusal(logger, refusal, { ...where, sub: auth.context.sub });
+  logRefusal(logger, refusal, { ...where, sub: auth.context.sub }, atWill);
   return refusal;
 }
 

@@ -5,6 +5,7 @@ import {
   ERR_AUTH_TOKEN_INVALID,
   ERR_AUTH_TOKEN_REQUIRED,
   ERR_AUTH_UNAVAILABLE,
+  ERR_FORBIDDEN,
   ERR_USER_DISABLED,
   ERR_USER_PROVISION_FAILED,
   OidcError,
@@ -101,16 +102,20 @@ function clientSafe(error: OidcError): OidcError {
 }
 
 /**
- * Logs a refusal once, with its code and reason, never the token.
- * Refusals a client can cause at will (no or bad token) and JWKS outages
- * (which `RemoteKeySet` already reported at warn, once per outage) go to
- * debug so a token flood does not flood the logs; account decisions go to
- * info; the server's own faults (provisioning, configuration) to warn.
+ * Logs a refusal once, with its code and reason, never the token:
+ * "authorization refused" for `ERR_FORBIDDEN`, else "authentication refused".
+ * Refusals a client can cause at will (no or bad token, and, with `atWill`,
+ * a forbidden event an authenticated socket may emit as fast as it likes)
+ * and JWKS outages (which `RemoteKeySet` already reported at warn, once per
+ * outage) go to debug so a flood does not flood the logs; account and
+ * access decisions go to info; the server's own faults (provisioning,
+ * configuration) to warn.
  */
-export function logRefusal(logger: Logger, error: OidcError, details: Record<string, unknown>): void {
+export function logRefusal(logger: Logger, error: OidcError, details: Record<string, unknown>, atWill = false): void {
   const record = { ...details, code: error.code, statusCode: error.statusCode, reason: error.reason ?? error.message };
-  if (error.code === ERR_AUTH_TOKEN_REQUIRED || error.code === ERR_AUTH_TOKEN_INVALID || error.code === ERR_AUTH_UNAVAILABLE) {
-    logger.debug(record, "authentication refused");
-  } else if (error.statusCode >= 500) logger.warn(record, "authentication refused");
-  else logger.info(record, "authentication refused");
+  const message = error.code === ERR_FORBIDDEN ? "authorization refused" : "authentication refused";
+  if (atWill || error.code === ERR_AUTH_TOKEN_REQUIRED || error.code === ERR_AUTH_TOKEN_INVALID || error.code === ERR_AUTH_UNAVAILABLE) {
+    logger.debug(record, message);
+  } else if (error.statusCode >= 500) logger.warn(record, message);
+  else logger.info(record, message);
 }

@@ -215,6 +215,22 @@ describe("per-event checks", () => {
     expect(calls).toEqual(["socket:listUsers"]);
   });
 
+  test("refusals are logged as \"authorization refused\": per event at debug (a client can repeat them at will), handshakes and routes at info", async () => {
+    const { socket } = await socketFor("/users", { permissions: [] });
+    await get("/adminonly", { roles: ["user"] });
+    await socketFor("/admin", { roles: ["user"] });
+    app.logs.length = 0;
+    for (let i = 0; i < 3; i++) await emitWithAck(socket!, "deleteUser", { id: i });
+    await get("/adminonly", { roles: ["user"] });
+    await socketFor("/admin", { roles: ["user"] });
+    const forbidden = app.logs.filter((r) => r.code === "ERR_FORBIDDEN").map((r) => ({ level: r.level, msg: r.msg, event: r.event, transport: r.transport }));
+    expect(forbidden).toEqual([
+      ...Array(3).fill({ level: 20, msg: "authorization refused", event: "deleteUser", transport: "socket" }),
+      { level: 30, msg: "authorization refused", event: undefined, transport: "http" },
+      { level: 30, msg: "authorization refused", event: undefined, transport: "socket" },
+    ]);
+  });
+
   test("a forbidden event sent without an acknowledgement is dropped", async () => {
     const { socket } = await socketFor("/users", { permissions: [] });
     socket!.emit("deleteUser", { id: 8 });
