@@ -79,6 +79,7 @@ const seconds: Parser<number> = (raw, name) => {
   const value = Number(raw);
   return raw.trim() !== "" && Number.isFinite(value) && value >= 0 ? value : fail(name, `must be a number of seconds ≥ 0 (got "${raw}")`);
 };
+const wholeNumber: Parser<number> = (raw, name) => (/^\d+$/.test(raw) ? Number(raw) : fail(name, `must be a whole number ≥ 0 (got "${raw}")`));
 const oneOf = <T extends string>(allowed: readonly T[]): Parser<T> => (raw, name) => {
   const value = raw.trim().toLowerCase();
   return (allowed as readonly string[]).includes(value) ? (value as T) : fail(name, `must be one of ${allowed.join(", ")} (got "${raw}")`);
@@ -102,7 +103,7 @@ const SETTINGS: { [K in keyof OidcConfig]-?: Setting<K> } = {
   maxTokenAgeSeconds: { env: "AUTH_SERVICE_MAX_TOKEN_AGE", parse: seconds },
   tokenTypes: { env: "AUTH_SERVICE_TOKEN_TYPES", parse: list },
   authorizedParties: { env: "AUTH_SERVICE_AUTHORIZED_PARTIES", parse: list },
-  maxTokenBytes: { env: "AUTH_SERVICE_MAX_TOKEN_BYTES", parse: seconds },
+  maxTokenBytes: { env: "AUTH_SERVICE_MAX_TOKEN_BYTES", parse: wholeNumber },
   jwksTimeoutSeconds: { env: "AUTH_SERVICE_JWKS_TIMEOUT", parse: seconds },
   jwksCooldownSeconds: { env: "AUTH_SERVICE_JWKS_COOLDOWN", parse: seconds },
   jwksMaxAgeSeconds: { env: "AUTH_SERVICE_JWKS_MAX_AGE", parse: seconds },
@@ -150,7 +151,14 @@ function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) 
   const authServiceUrl = required("authServiceUrl");
   const appSlug = required("appSlug");
   const base = authServiceUrl.replace(/\/+$/, "");
+  // Programmatic input is not typed at run time: "false" (a string) must not pass for true.
   const allowInsecureHttp = input.allowInsecureHttp ?? false;
+  if (typeof allowInsecureHttp !== "boolean") fail(nameOf("allowInsecureHttp"), `must be true or false (got ${JSON.stringify(allowInsecureHttp)})`);
+  const optionalText = (field: "jwksUri" | "issuer" | "audience"): string | undefined => {
+    const value: unknown = input[field];
+    if (value === undefined || value === null) return undefined;
+    return typeof value === "string" ? value.trim() : fail(nameOf(field), `must be a string (got ${typeof value})`);
+  };
 
   const url = (field: "authServiceUrl" | "jwksUri" | "issuer", value: string, mustBeSecure: boolean): string => {
     let parsed: URL;
@@ -168,10 +176,10 @@ function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) 
 
   url("authServiceUrl", authServiceUrl, false);
   // A value derived from AUTH_SERVICE_URL is blamed on AUTH_SERVICE_URL: the error names what the user set.
-  const explicitJwksUri = input.jwksUri?.trim();
+  const explicitJwksUri = optionalText("jwksUri");
   const jwksUri = url(explicitJwksUri ? "jwksUri" : "authServiceUrl", explicitJwksUri || `${base}/api/auth/jwks`, true);
   // The issuer is compared as an exact string (RFC 8725 §3.8); only a URL-shaped issuer is checked for https.
-  const explicitIssuer = input.issuer?.trim();
+  const explicitIssuer = optionalText("issuer");
   const issuer = explicitIssuer || base;
   if (/^https?:/i.test(issuer)) url(explicitIssuer ? "issuer" : "authServiceUrl", issuer, true);
 
@@ -201,6 +209,7 @@ function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) 
   }
 
   const maxTokenBytes = num("maxTokenBytes", 8192);
+  if (!Number.isInteger(maxTokenBytes)) fail(nameOf("maxTokenBytes"), "must be a whole number of bytes");
   if (maxTokenBytes < 64) fail(nameOf("maxTokenBytes"), "must be at least 64");
 
   return Object.freeze({
@@ -208,7 +217,7 @@ function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) 
     appSlug,
     jwksUri,
     issuer,
-    audience: input.audience?.trim() || appSlug,
+    audience: optionalText("audience") || appSlug,
     algorithms: [...algorithms],
     clockToleranceSeconds: num("clockToleranceSeconds", SESSION_DEFAULTS.clockToleranceSeconds, 60),
     maxTokenAgeSeconds: input.maxTokenAgeSeconds === undefined ? undefined : num("maxTokenAgeSeconds", 0),

@@ -123,6 +123,8 @@ describe("readOidcConfigFromEnv: invalid values are named", () => {
     ["AUTH_SERVICE_CLOCK_TOLERANCE", "61"],
     ["AUTH_SERVICE_MAX_TOKEN_AGE", "soon"],
     ["AUTH_SERVICE_MAX_TOKEN_BYTES", "10"],
+    ["AUTH_SERVICE_MAX_TOKEN_BYTES", "4096.5"],
+    ["AUTH_SERVICE_MAX_TOKEN_BYTES", "1e4"],
     ["AUTH_SERVICE_JWKS_TIMEOUT", "Infinity"],
     ["AUTH_SERVICE_JWKS_COOLDOWN", "-5"],
     ["AUTH_SERVICE_JWKS_MAX_AGE", "1e"],
@@ -186,6 +188,31 @@ describe("resolveOidcConfig (programmatic config)", () => {
     expect(misconfiguration(() => resolveOidcConfig({ ...base, algorithms: [] })).message).toContain("algorithms");
     expect(misconfiguration(() => resolveOidcConfig({ ...base, tokenTypes: [""] })).message).toContain("tokenTypes");
     expect(misconfiguration(() => resolveOidcConfig({ ...base, jwksCooldownSeconds: -1 })).message).toContain("jwksCooldownSeconds");
+  });
+
+  test.each([
+    ["allowInsecureHttp", "false"],
+    ["allowInsecureHttp", 1],
+    ["jwksUri", 42],
+    ["jwksUri", { href: "https://keys.example.com" }],
+    ["issuer", ["https://auth.example.com"]],
+    ["audience", true],
+    ["maxTokenBytes", 4096.5],
+  ])("a %s of the wrong type (%j) is refused with ERR_AUTH_MISCONFIGURED naming the field, never a TypeError or a silent default", (field, value) => {
+    const error = misconfiguration(() => resolveOidcConfig({ authServiceUrl: "https://auth.example.com", appSlug: "my-app", [field]: value }));
+    expect(error.message).toContain(field);
+  });
+
+  test('allowInsecureHttp: "false" (a string) does not let a remote http URL through', () => {
+    const error = misconfiguration(() => resolveOidcConfig({ authServiceUrl: "http://auth.example.com", appSlug: "my-app", allowInsecureHttp: "false" as never }));
+    expect(error.message).toContain("allowInsecureHttp");
+  });
+
+  test("AUTH_SERVICE_MAX_TOKEN_BYTES names bytes, not seconds, when it is no whole number", () => {
+    const error = misconfiguration(() => readOidcConfigFromEnv({ ...BASE, AUTH_SERVICE_MAX_TOKEN_BYTES: "4096.5" }));
+    expect(error.message).toContain("whole number");
+    expect(error.message).not.toContain("seconds");
+    expect(readOidcConfigFromEnv({ ...BASE, AUTH_SERVICE_MAX_TOKEN_BYTES: "4096" }).maxTokenBytes).toBe(4096);
   });
 
   test("refuses a non-object", () => {
