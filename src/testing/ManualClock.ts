@@ -2,8 +2,10 @@ import type { Clock } from "../services/Clock.js";
 
 /**
  * A clock that only moves when told to: bind it as `TOKENS.Clock` (or pass
- * it as `createTestContainer({ clock })`) to test expiry, leeway and JWKS
- * cooldowns without sleeping.
+ * it as `createTestContainer({ clock })`) to test token expiry, leeway and
+ * JWKS cooldowns without sleeping. An open socket's expiry deadline is
+ * computed from it, but waited for with a real timer: `advance()` alone
+ * does not cut the socket.
  *
  * @example
  * ```ts
