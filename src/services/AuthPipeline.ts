@@ -13,7 +13,7 @@ import {
 } from "../errors.js";
 import { TOKENS } from "../tokens.js";
 import type { OidcUserContext, VerifiedClaims } from "../types.js";
-import { buildUserContext, profileFromClaims } from "./claims.js";
+import { buildUserContext, localRoleOf, profileFromClaims } from "./claims.js";
 import type { TokenVerifier } from "./JwksVerifier.js";
 import type { UserProvisioner } from "./UserProvisioner.js";
 
@@ -65,7 +65,7 @@ export class AuthPipeline {
       if (user?.isDisabled) throw new OidcError(ERR_USER_DISABLED, { reason: "provisioner reports the account disabled" });
       // Frozen through and through: guards and getAuth() read this identity, and no handler may change it.
       const context = freezeDeep(buildUserContext(claims, user));
-      return Object.freeze({ context, claims, localRole: typeof user?.role === "string" && user.role !== "" ? user.role : undefined });
+      return Object.freeze({ context, claims, localRole: localRoleOf(user) });
     } catch (error) {
       const refusal = clientSafe(toOidcError(error, ERR_AUTH_TOKEN_INVALID));
       logRefusal(this.logger, refusal, { transport });

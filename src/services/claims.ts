@@ -36,13 +36,18 @@ export function profileFromClaims(claims: VerifiedClaims): UserProfile {
   return profile;
 }
 
+/** The role the provisioner gave the user, if a non-empty one: it outranks the token's roles. */
+export function localRoleOf(user: LocalUser | null | undefined): string | undefined {
+  return typeof user?.role === "string" && user.role !== "" ? user.role : undefined;
+}
+
 /**
  * Builds the context put on the request/socket. Claims of the wrong shape
  * degrade to empty values instead of failing.
  */
 export function buildUserContext(claims: VerifiedClaims, user: LocalUser | null | undefined): OidcUserContext {
   const roles = stringArray(claims.roles);
-  const localRole = typeof user?.role === "string" && user.role !== "" ? user.role : undefined;
+  const localRole = localRoleOf(user);
   return {
     sub: claims.sub,
     userId: user?.id !== undefined && user.id !== null && user.id !== "" ? String(user.id) : claims.sub,

@@ -27,8 +27,6 @@ export function readAuth(target: object): AuthResult | undefined {
   return (target as Carrier)[AUTH_STATE];
 }
 
-export { holdsRole } from "../services/AccessRequirement.js";
-
 /** Records that a guard admitted the socket under `requirement`: a new token must still meet it. */
 export function recordAdmission(socket: object, requirement: AccessRequirement): void {
   const carrier = socket as Carrier;

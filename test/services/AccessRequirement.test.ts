@@ -22,6 +22,11 @@ describe("roleRequirement", () => {
     expect(staff.unmet(auth([], []))).toBe('One of the roles "editor", "admin" is required');
   });
 
+  test("holdsRole: without a local role, the token's roles count", () => {
+    expect(holdsRole(auth(["user", "admin"], []), "admin")).toBe(true);
+    expect(holdsRole(auth(["user"], []), "admin")).toBe(false);
+  });
+
   test("the provisioner's local role outranks the token's roles", () => {
     expect(holdsRole(auth(["admin"], [], "user"), "admin")).toBe(false);
     expect(holdsRole(auth([], [], "admin"), "admin")).toBe(true);
