@@ -4,23 +4,15 @@ import { OidcHttpMiddleware } from "./middlewares/OidcHttpMiddleware.js";
 import { OidcHttpAdminMiddleware } from "./middlewares/OidcHttpAdminMiddleware.js";
 import { OidcSocketAdminMiddleware } from "./middlewares/OidcSocketAdminMiddleware.js";
 import { OidcSocketMiddleware } from "./middlewares/OidcSocketMiddleware.js";
-import { eventGuardFor, type requireEventPermissions } from "./middlewares/eventGuard.js";
-import { guardFor, type requirePermissions, type requireRoles } from "./middlewares/guards.js";
-import { permissionRequirement, roleRequirement } from "./services/AccessRequirement.js";
+import { guardFactories, type OidcGuardFactories } from "./middlewares/guardFactories.js";
 
 /** The IOServer classes of the package, and the guard factories, bound to one container. */
-export interface BoundOidcClasses {
+export interface BoundOidcClasses extends OidcGuardFactories {
   OidcConfigManager: typeof OidcConfigManager;
   OidcHttpMiddleware: typeof OidcHttpMiddleware;
   OidcSocketMiddleware: typeof OidcSocketMiddleware;
   OidcSocketAdminMiddleware: typeof OidcSocketAdminMiddleware;
   OidcHttpAdminMiddleware: typeof OidcHttpAdminMiddleware;
-  /** `requireRoles`, making guard classes bound to the container. */
-  requireRoles: typeof requireRoles;
-  /** `requirePermissions`, making guard classes bound to the container. */
-  requirePermissions: typeof requirePermissions;
-  /** `requireEventPermissions`, making a guard class bound to the container. */
-  requireEventPermissions: typeof requireEventPermissions;
 }
 
 /**
@@ -56,8 +48,6 @@ export function bindOidcMiddlewares(container: DependencyContainer): BoundOidcCl
     OidcHttpAdminMiddleware: class extends OidcHttpAdminMiddleware {
       static override container = container;
     },
-    requireRoles: (...roles) => guardFor(roleRequirement(roles), container),
-    requirePermissions: (permissions, options = {}) => guardFor(permissionRequirement(permissions, options.mode), container),
-    requireEventPermissions: (map) => eventGuardFor(map, container),
+    ...guardFactories(container),
   };
 }

@@ -6,15 +6,15 @@ export { OidcHttpMiddleware } from "./middlewares/OidcHttpMiddleware.js";
 export { OidcSocketMiddleware, type SocketNext } from "./middlewares/OidcSocketMiddleware.js";
 export { OidcSocketAdminMiddleware } from "./middlewares/OidcSocketAdminMiddleware.js";
 export { OidcHttpAdminMiddleware } from "./middlewares/OidcHttpAdminMiddleware.js";
+export { type OidcGuard, type OidcHttpGuard, type OidcSocketGuard } from "./middlewares/guards.js";
+export { type EventRequirements, type OidcSocketEventGuard } from "./middlewares/eventGuard.js";
 export {
   requireRoles,
   requirePermissions,
-  type OidcGuard,
-  type OidcHttpGuard,
-  type OidcSocketGuard,
+  requireEventPermissions,
+  type OidcGuardFactories,
   type PermissionOptions,
-} from "./middlewares/guards.js";
-export { requireEventPermissions, type EventRequirements, type OidcSocketEventGuard } from "./middlewares/eventGuard.js";
+} from "./middlewares/guardFactories.js";
 export { bindOidcMiddlewares, type BoundOidcClasses } from "./bindOidcMiddlewares.js";
 export { verifyOidcToken } from "./verifyOidcToken.js";
 export { getAuth } from "./typedContext.js";

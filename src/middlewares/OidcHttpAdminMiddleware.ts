@@ -1,4 +1,5 @@
-import { requireRoles, type OidcHttpGuard } from "./guards.js";
+import { requireRoles } from "./guardFactories.js";
+import type { OidcHttpGuard } from "./guards.js";
 
 /**
  * IOServer controller middleware placed after `OidcHttpMiddleware`: lets

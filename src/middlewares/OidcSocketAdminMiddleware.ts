@@ -1,4 +1,5 @@
-import { requireRoles, type OidcSocketGuard } from "./guards.js";
+import { requireRoles } from "./guardFactories.js";
+import type { OidcSocketGuard } from "./guards.js";
 
 /**
  * IOServer service middleware placed after `OidcSocketMiddleware`: lets

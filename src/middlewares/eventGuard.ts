@@ -83,26 +83,10 @@ function isGuard(value: unknown): value is OidcGuard {
 }
 
 /** The event-guard class for `map`, resolving its logger from `container`. */
-export function eventGuardFor(map: EventRequirements, container: DependencyContainer = oidcContainer): typeof OidcSocketEventGuard {
+export function eventGuardFor(map: EventRequirements, container: DependencyContainer): typeof OidcSocketEventGuard {
   const requirements = compileEventRequirements(map);
   return class extends OidcSocketEventGuard {
     static override container = container;
     static override requirements = requirements;
   };
-}
-
-/**
- * Per-event authorization on a socket namespace.
- *
- * @example
- * ```ts
- * server.addService({ name: "users", service: UserService, middlewares: [
- *   OidcSocketMiddleware,
- *   requireEventPermissions({ deleteUser: ["users:delete"], banUser: requireRoles("moderator", "admin") }),
- * ] });
- * // client: socket.emit("deleteUser", { id }, (answer) => answer.ok === false && answer.code === "ERR_FORBIDDEN")
- * ```
- */
-export function requireEventPermissions(map: EventRequirements): typeof OidcSocketEventGuard {
-  return eventGuardFor(map);
 }

@@ -4,7 +4,7 @@ import type { Socket } from "socket.io";
 import type { DependencyContainer } from "tsyringe";
 import { oidcContainer } from "../container.js";
 import { ERR_FORBIDDEN, OidcError } from "../errors.js";
-import { permissionRequirement, roleRequirement, type AccessRequirement, type PermissionMode } from "../services/AccessRequirement.js";
+import type { AccessRequirement } from "../services/AccessRequirement.js";
 import { logRefusal } from "../services/AuthPipeline.js";
 import { TOKENS } from "../tokens.js";
 import { readAuth, recordAdmission } from "../transport/authState.js";
@@ -99,7 +99,7 @@ export interface OidcGuard {
 }
 
 /** Makes the guard classes for `requirement`, resolving their logger from `container`. */
-export function guardFor(requirement: AccessRequirement, container: DependencyContainer = oidcContainer): OidcGuard {
+export function guardFor(requirement: AccessRequirement, container: DependencyContainer): OidcGuard {
   return Object.freeze({
     requirement,
     http: class extends OidcHttpGuard {
@@ -111,39 +111,4 @@ export function guardFor(requirement: AccessRequirement, container: DependencyCo
       static override requirement = requirement;
     },
   });
-}
-
-/**
- * Guards letting through users holding at least one of `roles` (the
- * provisioner's local role outranks the token's `roles`). Chain two guards
- * to require two roles.
- *
- * @example
- * ```ts
- * server.addController({ name: "reports", controller: ReportsController,
- *   middlewares: [OidcHttpMiddleware, requireRoles("admin", "auditor").http] });
- * server.addService({ name: "moderation", service: ModerationService,
- *   middlewares: [OidcSocketMiddleware, requireRoles("moderator").socket] });
- * ```
- */
-export function requireRoles(...roles: string[]): OidcGuard {
-  return guardFor(roleRequirement(roles));
-}
-
-export interface PermissionOptions {
-  /** `"all"` (default): every listed permission; `"any"`: at least one. */
-  mode?: PermissionMode;
-}
-
-/**
- * Guards checking the token's `permissions` claim.
- *
- * @example
- * ```ts
- * middlewares: [OidcHttpMiddleware, requirePermissions(["reports:read", "reports:export"]).http]
- * middlewares: [OidcSocketMiddleware, requirePermissions(["chat:read", "chat:admin"], { mode: "any" }).socket]
- * ```
- */
-export function requirePermissions(permissions: string | string[], options: PermissionOptions = {}): OidcGuard {
-  return guardFor(permissionRequirement(permissions, options.mode));
 }
