@@ -30,7 +30,7 @@ export {
   type AuthRefreshAck,
   type AuthRefreshRequest,
   type AuthRevokedNotice,
-  type ForbiddenEventAck,
+  type RefusalAck,
 } from "./socketProtocol.js";
 
 export {

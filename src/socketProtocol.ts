@@ -14,10 +14,19 @@ export const AUTH_REVOKED_EVENT = "auth:revoked";
 /** `auth:refresh` payload: the new token, as a string or `{ token }`, with or without "Bearer ". */
 export type AuthRefreshRequest = string | { token: string };
 
+/**
+ * What an acknowledgement receives when the package refuses: a failed
+ * `auth:refresh`, or an event a per-event check forbids (`ERR_FORBIDDEN`).
+ */
+export interface RefusalAck {
+  ok: false;
+  code: string;
+  statusCode: number;
+  message: string;
+}
+
 /** What the `auth:refresh` acknowledgement receives. */
-export type AuthRefreshAck =
-  | { ok: true; exp: number | undefined }
-  | { ok: false; code: string; statusCode: number; message: string };
+export type AuthRefreshAck = { ok: true; exp: number | undefined } | RefusalAck;
 
 /** `auth:expired` payload: the token's `exp` and the server time the socket was cut, both in seconds since the epoch. */
 export interface AuthExpiredNotice {
@@ -27,14 +36,6 @@ export interface AuthExpiredNotice {
 
 /** `auth:revoked` payload: a client-safe explanation. */
 export interface AuthRevokedNotice {
-  message: string;
-}
-
-/** What a refused per-event check passes to the event's acknowledgement. */
-export interface ForbiddenEventAck {
-  ok: false;
-  code: string;
-  statusCode: number;
   message: string;
 }
 

@@ -2,7 +2,7 @@ import type { Socket } from "socket.io";
 import type { DependencyContainer } from "tsyringe";
 import { oidcContainer } from "../container.js";
 import { permissionRequirement, type AccessRequirement } from "../services/AccessRequirement.js";
-import type { ForbiddenEventAck } from "../socketProtocol.js";
+import type { RefusalAck } from "../socketProtocol.js";
 import { TOKENS } from "../tokens.js";
 import { readAuth } from "../transport/authState.js";
 import { toSocketError } from "../transport/reportError.js";
@@ -56,7 +56,7 @@ export class OidcSocketEventGuard {
         }
         // The packet is dropped: not calling nextPacket() keeps it from every listener, the service method included.
         const ack: unknown = packet[packet.length - 1];
-        if (typeof ack === "function") (ack as (answer: ForbiddenEventAck) => void)({ ok: false, ...forbidden.toJSON() });
+        if (typeof ack === "function") (ack as (answer: RefusalAck) => void)({ ok: false, ...forbidden.toJSON() });
       });
       next();
     };
