@@ -148,8 +148,7 @@ export class TestIssuer {
    * now, `exp` now + 300 s; `claims` override or add anything.
    */
   async mint(claims: Record<string, unknown> = {}, options: MintOptions = {}): Promise<string> {
-    const key = options.kid ? this.keys.find((k) => k.kid === options.kid) : this.keys[this.keys.length - 1];
-    if (!key) throw new Error(`TestIssuer: no published key ${options.kid ?? ""}`);
+    const key = this.signingKey(options.kid);
     const now = options.now ?? Math.floor(Date.now() / 1000);
     const payload: Record<string, unknown> = {
       iss: this.issuer,
@@ -172,8 +171,7 @@ export class TestIssuer {
    * `encodePayload: false` puts the payload in as is (RFC 7797).
    */
   async sign(payload: string, header: Record<string, unknown> = {}, options: { kid?: string; encodePayload?: boolean } = {}): Promise<string> {
-    const key = options.kid ? this.keys.find((k) => k.kid === options.kid) : this.keys[this.keys.length - 1];
-    if (!key) throw new Error(`TestIssuer: no published key ${options.kid ?? ""}`);
+    const key = this.signingKey(options.kid);
     const encode = (value: string): string => Buffer.from(value).toString("base64url");
     const signingInput = `${encode(JSON.stringify({ alg: key.alg, kid: key.kid, ...header }))}.${options.encodePayload === false ? payload : encode(payload)}`;
     const signature = await crypto.subtle.sign(webCryptoParams(key.alg), key.privateKey, new TextEncoder().encode(signingInput));
@@ -201,6 +199,13 @@ export class TestIssuer {
   /** Stops the server for good. */
   async close(): Promise<void> {
     if (this.server.listening) await this.pause();
+  }
+
+  /** The published key `kid`, or the newest one. */
+  private signingKey(kid: string | undefined): SigningKey {
+    const key = kid ? this.keys.find((k) => k.kid === kid) : this.keys[this.keys.length - 1];
+    if (!key) throw new Error(`TestIssuer: no published key ${kid ?? ""}`);
+    return key;
   }
 
   private async listen(port: number): Promise<void> {
