@@ -2,7 +2,7 @@ import type { FastifyRequest } from "fastify";
 import type { Socket } from "socket.io";
 import { ERR_AUTH_MISCONFIGURED, OidcError } from "./errors.js";
 import { readAuth } from "./transport/authState.js";
-import type { OidcFeatures, OidcUserContext } from "./types.js";
+import type { OidcUserContext } from "./types.js";
 
 /**
  * The fields the authentication middlewares put on the Fastify request and
@@ -13,37 +13,14 @@ import type { OidcFeatures, OidcUserContext } from "./types.js";
  * no middleware ran.
  */
 declare module "fastify" {
-  interface FastifyRequest {
-    /** Set by `OidcHttpMiddleware`: the token's `sub`. */
-    sub?: string;
-    /** Set by `OidcHttpMiddleware`: the local user id, else `sub`. */
-    userId?: string;
-    /** Set by `OidcHttpMiddleware`: the local role, else `roles[0]`, else `"user"`. */
-    userRole?: string;
-    /** Set by `OidcHttpMiddleware`: the token's `roles`. */
-    roles?: string[];
-    /** Set by `OidcHttpMiddleware`: the token's `permissions`. */
-    permissions?: string[];
-    /** Set by `OidcHttpMiddleware`: the token's `features`. */
-    features?: OidcFeatures;
-  }
+  // Declaration merging needs an interface; the fields and their docs are OidcUserContext's.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface FastifyRequest extends Partial<OidcUserContext> {}
 }
 
 declare module "socket.io" {
-  interface Socket {
-    /** Set by `OidcSocketMiddleware`: the token's `sub`. */
-    sub?: string;
-    /** Set by `OidcSocketMiddleware`: the local user id, else `sub`. */
-    userId?: string;
-    /** Set by `OidcSocketMiddleware`: the local role, else `roles[0]`, else `"user"`. */
-    userRole?: string;
-    /** Set by `OidcSocketMiddleware`: the token's `roles`. */
-    roles?: string[];
-    /** Set by `OidcSocketMiddleware`: the token's `permissions`. */
-    permissions?: string[];
-    /** Set by `OidcSocketMiddleware`: the token's `features`. */
-    features?: OidcFeatures;
-  }
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface Socket extends Partial<OidcUserContext> {}
 }
 
 /**
