@@ -40,6 +40,10 @@ export interface OidcConfig {
   jwksStaleSeconds: number;
   /** Allow `http:` JWKS/issuer URLs on non-loopback hosts (`AUTH_SERVICE_ALLOW_INSECURE_HTTP`). */
   allowInsecureHttp: boolean;
+  /** Most verified tokens kept in memory (`AUTH_SERVICE_TOKEN_CACHE_SIZE`), default 10000; 0 turns the cache off. */
+  tokenCacheSize: number;
+  /** Longest a verified token is served from the cache (`AUTH_SERVICE_TOKEN_CACHE_TTL`), default 300; never past its `exp`. */
+  tokenCacheTtlSeconds: number;
 }
 
 /** What a caller must give; everything else has a default. */
@@ -61,6 +65,10 @@ const list: Parser<string[]> = (raw) => raw.split(",").map((s) => s.trim()).filt
 const seconds: Parser<number> = (raw, name) => {
   const value = Number(raw);
   return raw.trim() !== "" && Number.isFinite(value) && value >= 0 ? value : fail(name, `must be a number of seconds ≥ 0 (got "${raw}")`);
+};
+const count: Parser<number> = (raw, name) => {
+  const value = Number(raw);
+  return /^\d+$/.test(raw.trim()) && Number.isSafeInteger(value) ? value : fail(name, `must be a whole number ≥ 0 (got "${raw}")`);
 };
 const bool: Parser<boolean> = (raw, name) => {
   const v = raw.trim().toLowerCase();
@@ -87,6 +95,8 @@ const SETTINGS: { [K in keyof OidcConfig]-?: Setting<K> } = {
   jwksMaxAgeSeconds: { env: "AUTH_SERVICE_JWKS_MAX_AGE", parse: seconds },
   jwksStaleSeconds: { env: "AUTH_SERVICE_JWKS_STALE", parse: seconds },
   allowInsecureHttp: { env: "AUTH_SERVICE_ALLOW_INSECURE_HTTP", parse: bool },
+  tokenCacheSize: { env: "AUTH_SERVICE_TOKEN_CACHE_SIZE", parse: count },
+  tokenCacheTtlSeconds: { env: "AUTH_SERVICE_TOKEN_CACHE_TTL", parse: seconds },
 };
 
 /** The environment variable behind each `OidcConfig` field (for docs and error messages). */
@@ -163,6 +173,10 @@ function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) 
     if (value > max) return fail(nameOf(field), `must be at most ${max}`);
     return value;
   };
+  const wholeNumber = (field: "tokenCacheSize", fallback: number): number => {
+    const value = num(field, fallback);
+    return Number.isSafeInteger(value) ? value : fail(nameOf(field), "must be a whole number");
+  };
   const strings = (field: "tokenTypes" | "authorizedParties"): string[] => {
     const value = input[field] ?? [];
     if (!Array.isArray(value) || value.some((v) => typeof v !== "string" || v === "")) fail(nameOf(field), "must be a list of non-empty strings");
@@ -189,5 +203,7 @@ function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) 
     jwksMaxAgeSeconds: num("jwksMaxAgeSeconds", 600),
     jwksStaleSeconds: num("jwksStaleSeconds", 3600),
     allowInsecureHttp,
+    tokenCacheSize: wholeNumber("tokenCacheSize", 10_000),
+    tokenCacheTtlSeconds: num("tokenCacheTtlSeconds", 300),
   }) as OidcConfig;
 }

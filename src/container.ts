@@ -9,6 +9,7 @@ import { JwksVerifier } from "./services/JwksVerifier.js";
 import { AppHandleUserProvisioner } from "./services/UserProvisioner.js";
 import { AppHandleSessionRegistrar } from "./services/SocketSessionRegistrar.js";
 import { AuthPipeline } from "./services/AuthPipeline.js";
+import { LruVerifiedTokenCache } from "./services/VerifiedTokenCache.js";
 
 /**
  * A new, isolated container with every default binding. Nothing resolved
@@ -16,7 +17,7 @@ import { AuthPipeline } from "./services/AuthPipeline.js";
  * IOServer instance, and bind middleware classes to it with
  * `bindOidcMiddlewares(container)`.
  *
- * Shared collaborators (config, key sets, verifier, logger) are singletons
+ * Shared collaborators (config, key sets, verified-token cache, verifier, logger) are singletons
  * of this container; the appHandle adapters (provisioner, session
  * registrar) are container-scoped, so each middleware `handle(appHandle)`
  * gets its own, bound to that IOServer's appHandle.
@@ -34,6 +35,7 @@ export function createOidcContainer(): DependencyContainer {
   c.register(TOKENS.Logger, { useFactory: instanceCachingFactory(() => createOidcLogger()) });
   c.register(TOKENS.ConfigService, { useClass: EnvConfigService }, { lifecycle: Lifecycle.Singleton });
   c.register(TOKENS.KeySetRegistry, { useClass: KeySetRegistry }, { lifecycle: Lifecycle.Singleton });
+  c.register(TOKENS.VerifiedTokenCache, { useClass: LruVerifiedTokenCache }, { lifecycle: Lifecycle.Singleton });
   c.register(TOKENS.JwksVerifier, { useClass: JwksVerifier }, { lifecycle: Lifecycle.Singleton });
   c.register(TOKENS.UserProvisioner, { useClass: AppHandleUserProvisioner }, { lifecycle: Lifecycle.ContainerScoped });
   c.register(TOKENS.SocketSessionRegistrar, { useClass: AppHandleSessionRegistrar }, { lifecycle: Lifecycle.ContainerScoped });

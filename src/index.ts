@@ -39,6 +39,7 @@ export { AppHandleUserProvisioner, type UserProvisioner } from "./services/UserP
 export { AppHandleSessionRegistrar, type SocketSessionRegistrar } from "./services/SocketSessionRegistrar.js";
 export { AuthPipeline, type AuthResult } from "./services/AuthPipeline.js";
 export { KeySetRegistry } from "./services/KeySetRegistry.js";
-export { RemoteKeySet } from "./services/RemoteKeySet.js";
+export { RemoteKeySet, type KeysRemovedListener } from "./services/RemoteKeySet.js";
+export { LruVerifiedTokenCache, type VerifiedTokenCache, type Verification } from "./services/VerifiedTokenCache.js";
 export { systemClock, type Clock } from "./services/Clock.js";
 export { createOidcLogger } from "./services/logger.js";

@@ -1,0 +1,206 @@
+/**
+ * `npm run bench [-- --quick]`: the whole benchmark, one command.
+ *
+ * Starts a JWKS issuer (TestIssuer, in this process) and four IOServer
+ * processes (unprotected; ioserver-oidc; ioserver-oidc with the token cache
+ * off; the 0.1.x-style peer), drives them with autocannon over 127.0.0.1,
+ * measures Socket.IO handshake rates, then runs the micro and memory
+ * benchmarks in their own processes, and prints one report. Scenarios are
+ * interleaved round by round so that load from other processes falls on
+ * all of them alike; figures are medians over the rounds and ratios are to
+ * the unprotected route measured in the same run.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { cpus } from "node:os";
+import autocannon from "autocannon";
+import { AUDIENCE, BENCH_ALGORITHMS, fmt, freePort, median, mintPool, startBenchIssuer, table, type BenchAlgorithm } from "./common.js";
+import { measureHandshakes } from "./sockets.js";
+import type { ServerKind } from "./server.js";
+import { formatMicro, type CacheKeyResult, type MicroResult } from "./micro.js";
+import type { MemoryResult } from "./memory.js";
+
+const quick = process.argv.includes("--quick");
+const SETTINGS = quick
+  ? { rounds: 1, seconds: 2, warmupSeconds: 1, coldPool: 500, memoryTokens: 20_000 }
+  : { rounds: 3, seconds: 5, warmupSeconds: 2, coldPool: 2_000, memoryTokens: 100_000 };
+const CONNECTIONS = 50;
+const SOCKET_CONCURRENCY = 20;
+const DEFAULT_CACHE_SIZE = 10_000;
+const BENCH_DIR = new URL(".", import.meta.url);
+
+interface BenchServer {
+  kind: string;
+  url: string;
+  cpuMicros(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Starts `bench/server.ts` in a child process and waits for its "ready". */
+async function startServer(kind: ServerKind, env: Record<string, string>, label = kind): Promise<BenchServer> {
+  const port = await freePort();
+  const child: ChildProcess = fork(new URL("./server.ts", BENCH_DIR), [kind, String(port)], {
+    execArgv: ["--import", "tsx"],
+    env: { ...process.env, ...env, AUTH_SERVICE_LOG_LEVEL: "warn" },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`${label} server exited with ${code} before it was ready`)));
+    child.once("message", (message) => (message === "ready" ? resolve() : reject(new Error(`${label}: unexpected ${String(message)}`))));
+  });
+  return {
+    kind: label,
+    url: `http://127.0.0.1:${port}`,
+    cpuMicros: () =>
+      new Promise((resolve) => {
+        child.once("message", (message) => resolve((message as { cpuMicros: number }).cpuMicros));
+        child.send("cpu");
+      }),
+    stop: () =>
+      new Promise((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+interface Sample {
+  rate: number;
+  cpuPerOp: number;
+}
+
+/** One autocannon run; every connection walks `tokens` in order. Throws on any non-2xx answer or socket error. */
+async function runHttp(server: BenchServer, tokens: string[], seconds: number): Promise<Sample> {
+  const cpuBefore = await server.cpuMicros();
+  const result = await autocannon({
+    url: `${server.url}/bench`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: tokens.map((token) => ({ method: "GET", path: "/bench", headers: { authorization: `Bearer ${token}` } })),
+  });
+  const cpu = (await server.cpuMicros()) - cpuBefore;
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+    throw new Error(`${server.kind}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+  }
+  return { rate: result.requests.average, cpuPerOp: cpu / result.requests.total };
+}
+
+async function runSockets(server: BenchServer, token: string, seconds: number): Promise<Sample> {
+  const cpuBefore = await server.cpuMicros();
+  const result = await measureHandshakes(`${server.url}/bench`, token, SOCKET_CONCURRENCY, seconds * 1000);
+  const cpu = (await server.cpuMicros()) - cpuBefore;
+  if (result.refused > 0) throw new Error(`${server.kind}: ${result.refused} handshakes refused`);
+  return { rate: result.rate, cpuPerOp: cpu / result.completed };
+}
+
+/** Runs a bench script in its own process and returns the JSON it prints last. */
+function runChild<T>(script: string, args: string[], execArgv: string[] = []): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = fork(new URL(script, BENCH_DIR), [...args, "--json"], { execArgv: [...execArgv, "--import", "tsx"], stdio: ["ignore", "pipe", "inherit", "ipc"] });
+    let out = "";
+    child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.once("exit", (code) => {
+      if (code !== 0) return reject(new Error(`${script} exited with ${code}`));
+      try {
+        resolve(JSON.parse(out.trim().split("\n").pop() ?? "") as T);
+      } catch (error) {
+        reject(error as Error);
+      }
+    });
+  });
+}
+
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+async function main(): Promise<void> {
+  const { rounds, seconds, warmupSeconds, coldPool, memoryTokens } = SETTINGS;
+  log(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? "unknown"}), ${quick ? "--quick" : "full run"}: ${rounds} round(s) × ${seconds} s`);
+  const bench = await startBenchIssuer();
+  const env = bench.issuer.env();
+  const warmTokens = {} as Record<BenchAlgorithm, string[]>;
+  const coldTokens = {} as Record<BenchAlgorithm, string[]>;
+  for (const alg of BENCH_ALGORITHMS) {
+    warmTokens[alg] = await mintPool(bench, alg, 1);
+    coldTokens[alg] = await mintPool(bench, alg, coldPool, 1);
+  }
+
+  const servers = {
+    baseline: await startServer("baseline", env),
+    oidc: await startServer("oidc", env),
+    cold: await startServer("oidc", { ...env, AUTH_SERVICE_TOKEN_CACHE_SIZE: "0" }, "oidc (cache off)"),
+    peer: await startServer("peer", env),
+  };
+  const rsToken = warmTokens.RS256;
+  const httpScenarios: { name: string; server: BenchServer; tokens: string[] }[] = [{ name: "baseline", server: servers.baseline, tokens: rsToken }];
+  for (const alg of BENCH_ALGORITHMS) {
+    httpScenarios.push({ name: `warm ${alg}`, server: servers.oidc, tokens: warmTokens[alg] });
+    httpScenarios.push({ name: `cold ${alg}`, server: servers.cold, tokens: coldTokens[alg] });
+    httpScenarios.push({ name: `peer ${alg}`, server: servers.peer, tokens: warmTokens[alg] });
+  }
+  const socketScenarios = [
+    { name: "baseline", server: servers.baseline },
+    { name: "oidc", server: servers.oidc },
+    { name: "peer", server: servers.peer },
+  ];
+
+  const http = new Map<string, Sample[]>();
+  const sockets = new Map<string, Sample[]>();
+  try {
+    log("warming up");
+    for (const s of httpScenarios) await runHttp(s.server, s.tokens, warmupSeconds);
+    for (const s of socketScenarios) await runSockets(s.server, rsToken[0] ?? "", warmupSeconds);
+    for (let round = 1; round <= rounds; round++) {
+      log(`round ${round}/${rounds}: HTTP`);
+      for (const s of httpScenarios) http.set(s.name, [...(http.get(s.name) ?? []), await runHttp(s.server, s.tokens, seconds)]);
+      log(`round ${round}/${rounds}: Socket.IO handshakes`);
+      for (const s of socketScenarios) sockets.set(s.name, [...(sockets.get(s.name) ?? []), await runSockets(s.server, rsToken[0] ?? "", seconds)]);
+    }
+  } finally {
+    await Promise.all(Object.values(servers).map((s) => s.stop()));
+    await bench.issuer.close();
+  }
+
+  log("micro benchmark");
+  const micro = await runChild<{ micro: MicroResult[]; cacheKey: CacheKeyResult }>("./micro.ts", quick ? ["--quick"] : []);
+  log(`memory: ${fmt(memoryTokens)} distinct tokens, cache ${fmt(DEFAULT_CACHE_SIZE)} and off`);
+  const memoryOn = await runChild<MemoryResult>("./memory.ts", [String(memoryTokens), String(DEFAULT_CACHE_SIZE)], ["--expose-gc"]);
+  const memoryOff = await runChild<MemoryResult>("./memory.ts", [String(memoryTokens), "0"], ["--expose-gc"]);
+
+  const med = (samples: Map<string, Sample[]>, name: string, pick: (s: Sample) => number) => median((samples.get(name) ?? []).map(pick));
+  const base = med(http, "baseline", (s) => s.rate);
+  const cell = (name: string) => {
+    const rate = med(http, name, (s) => s.rate);
+    return `${fmt(rate)} (${fmt(rate / base, 2)}×) ${fmt(med(http, name, (s) => s.cpuPerOp))} µs`;
+  };
+  const httpRows = [
+    ["HTTP GET, req/s (ratio to unprotected) server CPU/req", ...BENCH_ALGORITHMS],
+    ["unprotected IOServer route", cell("baseline"), "", ""],
+    ["ioserver-oidc, warm (same token)", ...BENCH_ALGORITHMS.map((alg) => cell(`warm ${alg}`))],
+    ["ioserver-oidc, cold (distinct tokens, cache off)", ...BENCH_ALGORITHMS.map((alg) => cell(`cold ${alg}`))],
+    ["0.1.x-style peer (jose per request)", ...BENCH_ALGORITHMS.map((alg) => cell(`peer ${alg}`))],
+  ];
+  const socketBase = med(sockets, "baseline", (s) => s.rate);
+  const socketRow = (label: string, name: string) => {
+    const rate = med(sockets, name, (s) => s.rate);
+    return [label, `${fmt(rate)} (${fmt(rate / socketBase, 2)}×)`, `${fmt(med(sockets, name, (s) => s.cpuPerOp))} µs`];
+  };
+  const socketRows = [
+    ["Socket.IO handshakes (websocket), RS256", "conn/s (ratio)", "server CPU/conn"],
+    socketRow("unprotected namespace", "baseline"),
+    socketRow("ioserver-oidc (same token)", "oidc"),
+    socketRow("0.1.x-style peer", "peer"),
+  ];
+  const memRows = [
+    [`Memory after ${fmt(memoryTokens)} distinct tokens (${memoryOn.tokenBytes} B each)`, "cache entries", "RSS before", "RSS after", "heap used"],
+    ...[memoryOn, memoryOff].map((m) => [
+      m.cacheSize > 0 ? `cache bound ${fmt(m.cacheSize)} (default)` : "cache off",
+      fmt(m.cacheEntries),
+      `${fmt(m.rssBeforeMiB, 1)} MiB`,
+      `${fmt(m.rssAfterMiB, 1)} MiB`,
+      `${fmt(m.heapUsedAfterMiB, 1)} MiB`,
+    ]),
+  ];
+  const setup = `node ${process.version}, ${cpus().length} CPUs, ${CONNECTIONS} connections, ${rounds} round(s) × ${seconds} s, medians; cold pool ${fmt(coldPool)} tokens per algorithm; ${SOCKET_CONCURRENCY} concurrent handshake loops; audience ${AUDIENCE}`;
+  console.log([setup, "", table(httpRows), "", table(socketRows), "", formatMicro(micro.micro, micro.cacheKey), "", table(memRows)].join("\n"));
+}
+
+await main();
