@@ -9,7 +9,7 @@ import { JwksVerifier } from "./services/JwksVerifier.js";
 import { AppHandleUserProvisioner } from "./services/UserProvisioner.js";
 import { AppHandleSessionRegistrar } from "./services/SocketSessionRegistrar.js";
 import { AuthPipeline } from "./services/AuthPipeline.js";
-import { LruVerifiedTokenCache } from "./services/VerifiedTokenCache.js";
+import { BoundedVerifiedTokenCache } from "./services/VerifiedTokenCache.js";
 
 /**
  * A new, isolated container with every default binding. Nothing resolved
@@ -35,7 +35,7 @@ export function createOidcContainer(): DependencyContainer {
   c.register(TOKENS.Logger, { useFactory: instanceCachingFactory(() => createOidcLogger()) });
   c.register(TOKENS.ConfigService, { useClass: EnvConfigService }, { lifecycle: Lifecycle.Singleton });
   c.register(TOKENS.KeySetRegistry, { useClass: KeySetRegistry }, { lifecycle: Lifecycle.Singleton });
-  c.register(TOKENS.VerifiedTokenCache, { useClass: LruVerifiedTokenCache }, { lifecycle: Lifecycle.Singleton });
+  c.register(TOKENS.VerifiedTokenCache, { useClass: BoundedVerifiedTokenCache }, { lifecycle: Lifecycle.Singleton });
   c.register(TOKENS.JwksVerifier, { useClass: JwksVerifier }, { lifecycle: Lifecycle.Singleton });
   c.register(TOKENS.UserProvisioner, { useClass: AppHandleUserProvisioner }, { lifecycle: Lifecycle.ContainerScoped });
   c.register(TOKENS.SocketSessionRegistrar, { useClass: AppHandleSessionRegistrar }, { lifecycle: Lifecycle.ContainerScoped });

@@ -40,6 +40,6 @@ export { AppHandleSessionRegistrar, type SocketSessionRegistrar } from "./servic
 export { AuthPipeline, type AuthResult } from "./services/AuthPipeline.js";
 export { KeySetRegistry } from "./services/KeySetRegistry.js";
 export { RemoteKeySet, type KeysRemovedListener } from "./services/RemoteKeySet.js";
-export { LruVerifiedTokenCache, type VerifiedTokenCache, type Verification } from "./services/VerifiedTokenCache.js";
+export { BoundedVerifiedTokenCache, type VerifiedTokenCache, type Verification } from "./services/VerifiedTokenCache.js";
 export { systemClock, type Clock } from "./services/Clock.js";
 export { createOidcLogger } from "./services/logger.js";

@@ -36,6 +36,8 @@ interface Entry {
   readonly scope: string;
   readonly key: KeyObject;
   readonly expiresAtMs: number;
+  /** Hit since it was stored or last spared from eviction (the "second chance" bit). */
+  referenced: boolean;
 }
 
 /**
@@ -51,25 +53,24 @@ function scopeOf(config: OidcConfig): string {
 }
 
 /**
- * The default cache: an LRU of at most `tokenCacheSize` entries on one
- * `Map` (insertion order is recency order; a hit moves its entry to the
- * end, and the first entry is the one evicted).
+ * The default cache: at most `tokenCacheSize` entries on one `Map`, evicted
+ * in insertion order with a second chance (the CLOCK approximation of LRU):
+ * the oldest entry goes unless it was hit since it was stored, in which
+ * case it moves to the back, unmarked, and the next oldest is considered.
+ * A hit only sets a flag, so it costs one `Map` lookup; a flood of distinct
+ * tokens, each seen once, evicts itself before any token in active use.
  *
  * Keyed by the full token string: two different tokens can never share an
- * entry, and a lookup costs a string hash the engine computes once per
- * request (a SHA-256 digest of the token would cost more per request than
- * it saves in memory; see bench/README.md).
- *
- * LRU rather than FIFO: under a flood of distinct tokens the tokens in
- * active use stay cached and the flood evicts itself; a hit pays one extra
- * delete and insert on the Map.
+ * entry, and a lookup costs a string hash and compare (a SHA-256 digest of
+ * the token would cost more per request than it saves in memory; see
+ * bench/README.md).
  *
  * An entry expires at the earliest of the claims' own deadline (with the
  * clock tolerance) and the cache TTL, and goes as soon as a JWKS refresh
  * drops the key that verified it.
  */
 @injectable()
-export class LruVerifiedTokenCache implements VerifiedTokenCache {
+export class BoundedVerifiedTokenCache implements VerifiedTokenCache {
   private readonly entries = new Map<string, Entry>();
   private readonly watched = new WeakSet<RemoteKeySet>();
 
@@ -87,8 +88,7 @@ export class LruVerifiedTokenCache implements VerifiedTokenCache {
       return undefined;
     }
     if (entry.scope !== scopeOf(config)) return undefined;
-    this.entries.delete(token);
-    this.entries.set(token, entry);
+    entry.referenced = true;
     return entry.claims;
   }
 
@@ -96,15 +96,20 @@ export class LruVerifiedTokenCache implements VerifiedTokenCache {
     const capacity = config.tokenCacheSize;
     if (capacity <= 0) return;
     this.watch(verification.keySet);
-    const expiresAtMs = Math.min(verification.acceptedUntilMs, this.clock.now() + config.tokenCacheTtlSeconds * 1000);
+    const now = this.clock.now();
+    const expiresAtMs = Math.min(verification.acceptedUntilMs, now + config.tokenCacheTtlSeconds * 1000);
     this.entries.delete(token);
-    this.entries.set(token, { claims: verification.claims, scope: scopeOf(config), key: verification.key, expiresAtMs });
-    for (const oldest of this.entries.keys()) {
-      if (this.entries.size <= capacity) break;
-      this.entries.delete(oldest);
+    this.entries.set(token, { claims: verification.claims, scope: scopeOf(config), key: verification.key, expiresAtMs, referenced: false });
+    // Ends: every pass evicts an entry or clears a flag, and nothing sets flags meanwhile.
+    while (this.entries.size > capacity) {
+      const [oldestToken, oldest] = this.entries.entries().next().value as [string, Entry];
+      this.entries.delete(oldestToken);
+      if (oldest.referenced && now < oldest.expiresAtMs) {
+        oldest.referenced = false;
+        this.entries.set(oldestToken, oldest);
+      }
     }
   }
-
   /** Subscribes once per key set: a refresh that drops keys drops what they verified. */
   private watch(keySet: RemoteKeySet): void {
     if (this.watched.has(keySet)) return;

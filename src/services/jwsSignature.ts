@@ -8,6 +8,9 @@ import type { SupportedAlgorithm } from "../config.js";
  * uses and which pays a thread-pool round trip per call.
  */
 interface Scheme {
+  /** The `KeyObject` type (and curve) the algorithm needs. */
+  readonly keyType: "rsa" | "ec" | "ed25519";
+  readonly namedCurve?: string;
   /** Digest given to `verify`; `null` for EdDSA, which hashes internally. */
   readonly hash: string | null;
   /** RSASSA-PSS: the salt is as long as the hash (RFC 7518 §3.5). */
@@ -17,29 +20,31 @@ interface Scheme {
 }
 
 const SCHEMES: Readonly<Record<SupportedAlgorithm, Scheme>> = {
-  RS256: { hash: "sha256" },
-  RS384: { hash: "sha384" },
-  RS512: { hash: "sha512" },
-  PS256: { hash: "sha256", pssSaltLength: 32 },
-  PS384: { hash: "sha384", pssSaltLength: 48 },
-  PS512: { hash: "sha512", pssSaltLength: 64 },
-  ES256: { hash: "sha256", ecdsaSignatureBytes: 64 },
-  ES384: { hash: "sha384", ecdsaSignatureBytes: 96 },
-  ES512: { hash: "sha512", ecdsaSignatureBytes: 132 },
-  EdDSA: { hash: null },
-  Ed25519: { hash: null },
+  RS256: { keyType: "rsa", hash: "sha256" },
+  RS384: { keyType: "rsa", hash: "sha384" },
+  RS512: { keyType: "rsa", hash: "sha512" },
+  PS256: { keyType: "rsa", hash: "sha256", pssSaltLength: 32 },
+  PS384: { keyType: "rsa", hash: "sha384", pssSaltLength: 48 },
+  PS512: { keyType: "rsa", hash: "sha512", pssSaltLength: 64 },
+  ES256: { keyType: "ec", namedCurve: "prime256v1", hash: "sha256", ecdsaSignatureBytes: 64 },
+  ES384: { keyType: "ec", namedCurve: "secp384r1", hash: "sha384", ecdsaSignatureBytes: 96 },
+  ES512: { keyType: "ec", namedCurve: "secp521r1", hash: "sha512", ecdsaSignatureBytes: 132 },
+  EdDSA: { keyType: "ed25519", hash: null },
+  Ed25519: { keyType: "ed25519", hash: null },
 };
 
 /**
  * True when `signature` is a valid `alg` signature of `signingInput`
  * (`<header>.<payload>` as sent) under `key`. The caller has already
- * checked that `alg` is allowed and that the key's type fits it; an unknown
- * `alg`, a malformed signature or a key of the wrong type gives `false`,
- * never an exception.
+ * checked that `alg` is allowed; an unknown `alg`, a malformed signature or
+ * a key of another type or curve gives `false`, never an exception (with a
+ * `null` digest, node:crypto would otherwise verify an RSA key's PKCS#1
+ * signature as "EdDSA").
  */
 export function verifyJwsSignature(alg: string, key: KeyObject, signingInput: Buffer, signature: Buffer): boolean {
   const scheme = Object.hasOwn(SCHEMES, alg) ? SCHEMES[alg as SupportedAlgorithm] : undefined;
-  if (scheme === undefined) return false;
+  if (scheme === undefined || key.asymmetricKeyType !== scheme.keyType) return false;
+  if (scheme.namedCurve !== undefined && key.asymmetricKeyDetails?.namedCurve !== scheme.namedCurve) return false;
   if (scheme.ecdsaSignatureBytes !== undefined && signature.length !== scheme.ecdsaSignatureBytes) return false;
   const input: VerifyKeyObjectInput | KeyObject =
     scheme.pssSaltLength !== undefined
