@@ -1,4 +1,4 @@
-import { constants, createPublicKey, generateKeyPairSync, KeyObject, sign } from "node:crypto";
+import { constants, createPublicKey, generateKeyPairSync, sign, type JsonWebKey, type KeyObject } from "node:crypto";
 import { describe, expect, test } from "@jest/globals";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { verifyJwsSignature } from "../../src/services/jwsSignature.js";
@@ -16,12 +16,12 @@ interface Signed {
 }
 
 /** A jose-signed JWT, split the way the verifier splits it, with the public key imported from its JWK. */
-async function signedWith(alg: TestAlgorithm): Promise<Signed & { privateKey: CryptoKey | KeyObject }> {
+async function signedWith(alg: TestAlgorithm): Promise<Signed> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
   const token = await new SignJWT({ sub: "alice" }).setProtectedHeader({ alg }).sign(privateKey);
   const [header = "", payload = "", signature = ""] = token.split(".");
   const key = createPublicKey({ key: (await exportJWK(publicKey)) as JsonWebKey, format: "jwk" });
-  return { key, input: Buffer.from(`${header}.${payload}`), signature: Buffer.from(signature, "base64url"), privateKey };
+  return { key, input: Buffer.from(`${header}.${payload}`), signature: Buffer.from(signature, "base64url") };
 }
 
 const flipped = (buffer: Buffer, at: number): Buffer => {
