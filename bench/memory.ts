@@ -11,7 +11,7 @@ import { StaticConfigService } from "../src/services/ConfigService.js";
 import { JwksVerifier } from "../src/services/JwksVerifier.js";
 import { KeySetRegistry } from "../src/services/KeySetRegistry.js";
 import { createOidcLogger } from "../src/services/logger.js";
-import { LruVerifiedTokenCache } from "../src/services/VerifiedTokenCache.js";
+import { BoundedVerifiedTokenCache } from "../src/services/VerifiedTokenCache.js";
 import { TestIssuer } from "../src/testing/TestIssuer.js";
 import { AUDIENCE } from "./common.js";
 
@@ -33,7 +33,7 @@ if (gc === undefined) throw new Error("run with node --expose-gc");
 const mib = (bytes: number) => bytes / 1024 / 1024;
 
 const issuer = await TestIssuer.start({ alg: "EdDSA", audience: AUDIENCE });
-const cache = new LruVerifiedTokenCache(systemClock);
+const cache = new BoundedVerifiedTokenCache(systemClock);
 const config = new StaticConfigService({ authServiceUrl: issuer.url, appSlug: AUDIENCE, jwksUri: issuer.jwksUri, issuer: issuer.issuer, tokenCacheSize: cacheSize });
 const verifier = new JwksVerifier(config, new KeySetRegistry(systemClock, createOidcLogger(undefined, "silent")), systemClock, cache);
 const mint = (i: number) =>

@@ -13,7 +13,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
 import autocannon from "autocannon";
-import { AUDIENCE, BENCH_ALGORITHMS, fmt, freePort, median, mintPool, startBenchIssuer, table, type BenchAlgorithm } from "./common.js";
+import { BENCH_ALGORITHMS, fmt, freePort, median, mintPool, startBenchIssuer, table, type BenchAlgorithm } from "./common.js";
 import { measureHandshakes } from "./sockets.js";
 import type { ServerKind } from "./server.js";
 import { formatMicro, type CacheKeyResult, type MicroResult } from "./micro.js";
@@ -36,7 +36,7 @@ interface BenchServer {
 }
 
 /** Starts `bench/server.ts` in a child process and waits for its "ready". */
-async function startServer(kind: ServerKind, env: Record<string, string>, label = kind): Promise<BenchServer> {
+async function startServer(kind: ServerKind, env: Record<string, string>, label: string = kind): Promise<BenchServer> {
   const port = await freePort();
   const child: ChildProcess = fork(new URL("./server.ts", BENCH_DIR), [kind, String(port)], {
     execArgv: ["--import", "tsx"],
@@ -111,9 +111,21 @@ function runChild<T>(script: string, args: string[], execArgv: string[] = []): P
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
-async function main(): Promise<void> {
-  const { rounds, seconds, warmupSeconds, coldPool, memoryTokens } = SETTINGS;
-  log(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? "unknown"}), ${quick ? "--quick" : "full run"}: ${rounds} round(s) × ${seconds} s`);
+const PARTS = ["http", "sockets", "micro", "memory"] as const;
+type Part = (typeof PARTS)[number];
+
+/** `--only http,micro` runs some parts; the default is all of them. */
+function selectedParts(): Set<Part> {
+  const at = process.argv.indexOf("--only");
+  if (at === -1) return new Set(PARTS);
+  const chosen = (process.argv[at + 1] ?? "").split(",");
+  const unknown = chosen.filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (unknown.length > 0 || chosen.length === 0) throw new Error(`--only takes a comma-separated list of ${PARTS.join(", ")}`);
+  return new Set(chosen as Part[]);
+}
+
+async function measureServers(parts: Set<Part>): Promise<string[]> {
+  const { rounds, seconds, warmupSeconds, coldPool } = SETTINGS;
   const bench = await startBenchIssuer();
   const env = bench.issuer.env();
   const warmTokens = {} as Record<BenchAlgorithm, string[]>;
@@ -122,85 +134,115 @@ async function main(): Promise<void> {
     warmTokens[alg] = await mintPool(bench, alg, 1);
     coldTokens[alg] = await mintPool(bench, alg, coldPool, 1);
   }
-
   const servers = {
     baseline: await startServer("baseline", env),
     oidc: await startServer("oidc", env),
     cold: await startServer("oidc", { ...env, AUTH_SERVICE_TOKEN_CACHE_SIZE: "0" }, "oidc (cache off)"),
     peer: await startServer("peer", env),
   };
-  const rsToken = warmTokens.RS256;
-  const httpScenarios: { name: string; server: BenchServer; tokens: string[] }[] = [{ name: "baseline", server: servers.baseline, tokens: rsToken }];
-  for (const alg of BENCH_ALGORITHMS) {
-    httpScenarios.push({ name: `warm ${alg}`, server: servers.oidc, tokens: warmTokens[alg] });
-    httpScenarios.push({ name: `cold ${alg}`, server: servers.cold, tokens: coldTokens[alg] });
-    httpScenarios.push({ name: `peer ${alg}`, server: servers.peer, tokens: warmTokens[alg] });
-  }
-  const socketScenarios = [
-    { name: "baseline", server: servers.baseline },
-    { name: "oidc", server: servers.oidc },
-    { name: "peer", server: servers.peer },
+  const socketToken = warmTokens.RS256[0] ?? "";
+  // The baseline is measured once per algorithm block, so every ratio's denominator is sampled as often as it is used.
+  const httpBlock = (alg: BenchAlgorithm) => [
+    { name: "baseline", server: servers.baseline, tokens: warmTokens[alg] },
+    { name: `warm ${alg}`, server: servers.oidc, tokens: warmTokens[alg] },
+    { name: `cold ${alg}`, server: servers.cold, tokens: coldTokens[alg] },
+    { name: `peer ${alg}`, server: servers.peer, tokens: warmTokens[alg] },
   ];
+  const httpScenarios = parts.has("http") ? BENCH_ALGORITHMS.flatMap(httpBlock) : [];
+  const socketScenarios = parts.has("sockets")
+    ? [
+        { name: "baseline", server: servers.baseline },
+        { name: "oidc", server: servers.oidc },
+        { name: "peer", server: servers.peer },
+      ]
+    : [];
 
   const http = new Map<string, Sample[]>();
   const sockets = new Map<string, Sample[]>();
+  const record = (samples: Map<string, Sample[]>, name: string, sample: Sample) => samples.set(name, [...(samples.get(name) ?? []), sample]);
   try {
     log("warming up");
-    for (const s of httpScenarios) await runHttp(s.server, s.tokens, warmupSeconds);
-    for (const s of socketScenarios) await runSockets(s.server, rsToken[0] ?? "", warmupSeconds);
+    for (const s of httpScenarios.slice(0, 4)) await runHttp(s.server, s.tokens, warmupSeconds);
+    for (const s of socketScenarios) await runSockets(s.server, socketToken, warmupSeconds);
     for (let round = 1; round <= rounds; round++) {
-      log(`round ${round}/${rounds}: HTTP`);
-      for (const s of httpScenarios) http.set(s.name, [...(http.get(s.name) ?? []), await runHttp(s.server, s.tokens, seconds)]);
-      log(`round ${round}/${rounds}: Socket.IO handshakes`);
-      for (const s of socketScenarios) sockets.set(s.name, [...(sockets.get(s.name) ?? []), await runSockets(s.server, rsToken[0] ?? "", seconds)]);
+      if (httpScenarios.length > 0) log(`round ${round}/${rounds}: HTTP`);
+      for (const s of httpScenarios) record(http, s.name, await runHttp(s.server, s.tokens, seconds));
+      if (socketScenarios.length > 0) log(`round ${round}/${rounds}: Socket.IO handshakes`);
+      for (const s of socketScenarios) record(sockets, s.name, await runSockets(s.server, socketToken, seconds));
     }
   } finally {
     await Promise.all(Object.values(servers).map((s) => s.stop()));
     await bench.issuer.close();
   }
 
-  log("micro benchmark");
-  const micro = await runChild<{ micro: MicroResult[]; cacheKey: CacheKeyResult }>("./micro.ts", quick ? ["--quick"] : []);
-  log(`memory: ${fmt(memoryTokens)} distinct tokens, cache ${fmt(DEFAULT_CACHE_SIZE)} and off`);
-  const memoryOn = await runChild<MemoryResult>("./memory.ts", [String(memoryTokens), String(DEFAULT_CACHE_SIZE)], ["--expose-gc"]);
-  const memoryOff = await runChild<MemoryResult>("./memory.ts", [String(memoryTokens), "0"], ["--expose-gc"]);
-
+  const report: string[] = [];
   const med = (samples: Map<string, Sample[]>, name: string, pick: (s: Sample) => number) => median((samples.get(name) ?? []).map(pick));
-  const base = med(http, "baseline", (s) => s.rate);
-  const cell = (name: string) => {
-    const rate = med(http, name, (s) => s.rate);
-    return `${fmt(rate)} (${fmt(rate / base, 2)}×) ${fmt(med(http, name, (s) => s.cpuPerOp))} µs`;
-  };
-  const httpRows = [
-    ["HTTP GET, req/s (ratio to unprotected) server CPU/req", ...BENCH_ALGORITHMS],
-    ["unprotected IOServer route", cell("baseline"), "", ""],
-    ["ioserver-oidc, warm (same token)", ...BENCH_ALGORITHMS.map((alg) => cell(`warm ${alg}`))],
-    ["ioserver-oidc, cold (distinct tokens, cache off)", ...BENCH_ALGORITHMS.map((alg) => cell(`cold ${alg}`))],
-    ["0.1.x-style peer (jose per request)", ...BENCH_ALGORITHMS.map((alg) => cell(`peer ${alg}`))],
-  ];
-  const socketBase = med(sockets, "baseline", (s) => s.rate);
-  const socketRow = (label: string, name: string) => {
-    const rate = med(sockets, name, (s) => s.rate);
-    return [label, `${fmt(rate)} (${fmt(rate / socketBase, 2)}×)`, `${fmt(med(sockets, name, (s) => s.cpuPerOp))} µs`];
-  };
-  const socketRows = [
-    ["Socket.IO handshakes (websocket), RS256", "conn/s (ratio)", "server CPU/conn"],
-    socketRow("unprotected namespace", "baseline"),
-    socketRow("ioserver-oidc (same token)", "oidc"),
-    socketRow("0.1.x-style peer", "peer"),
-  ];
-  const memRows = [
-    [`Memory after ${fmt(memoryTokens)} distinct tokens (${memoryOn.tokenBytes} B each)`, "cache entries", "RSS before", "RSS after", "heap used"],
-    ...[memoryOn, memoryOff].map((m) => [
-      m.cacheSize > 0 ? `cache bound ${fmt(m.cacheSize)} (default)` : "cache off",
-      fmt(m.cacheEntries),
-      `${fmt(m.rssBeforeMiB, 1)} MiB`,
-      `${fmt(m.rssAfterMiB, 1)} MiB`,
-      `${fmt(m.heapUsedAfterMiB, 1)} MiB`,
-    ]),
-  ];
-  const setup = `node ${process.version}, ${cpus().length} CPUs, ${CONNECTIONS} connections, ${rounds} round(s) × ${seconds} s, medians; cold pool ${fmt(coldPool)} tokens per algorithm; ${SOCKET_CONCURRENCY} concurrent handshake loops; audience ${AUDIENCE}`;
-  console.log([setup, "", table(httpRows), "", table(socketRows), "", formatMicro(micro.micro, micro.cacheKey), "", table(memRows)].join("\n"));
+  if (http.size > 0) {
+    const base = med(http, "baseline", (s) => s.rate);
+    const cell = (name: string) => {
+      const rate = med(http, name, (s) => s.rate);
+      return `${fmt(rate)} (${fmt(rate / base, 2)}×) ${fmt(med(http, name, (s) => s.cpuPerOp))} µs`;
+    };
+    report.push(
+      table([
+        ["HTTP GET: req/s (ratio to unprotected), server CPU per request", ...BENCH_ALGORITHMS],
+        ["unprotected IOServer route", cell("baseline"), "", ""],
+        ["ioserver-oidc, warm (same token)", ...BENCH_ALGORITHMS.map((alg) => cell(`warm ${alg}`))],
+        ["ioserver-oidc, cold (distinct tokens, cache off)", ...BENCH_ALGORITHMS.map((alg) => cell(`cold ${alg}`))],
+        ["0.1.x-style peer (jose per request)", ...BENCH_ALGORITHMS.map((alg) => cell(`peer ${alg}`))],
+      ]),
+    );
+  }
+  if (sockets.size > 0) {
+    const base = med(sockets, "baseline", (s) => s.rate);
+    const row = (label: string, name: string) => {
+      const rate = med(sockets, name, (s) => s.rate);
+      return [label, `${fmt(rate)} (${fmt(rate / base, 2)}×)`, `${fmt(med(sockets, name, (s) => s.cpuPerOp))} µs`];
+    };
+    report.push(
+      table([
+        ["Socket.IO handshakes (websocket, RS256 token)", "conn/s (ratio)", "server CPU/conn"],
+        row("unprotected namespace", "baseline"),
+        row("ioserver-oidc (same token)", "oidc"),
+        row("0.1.x-style peer", "peer"),
+      ]),
+    );
+  }
+  return report;
+}
+
+async function main(): Promise<void> {
+  const parts = selectedParts();
+  const { rounds, seconds, coldPool, memoryTokens } = SETTINGS;
+  const setup = `node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? "unknown"}), ${quick ? "--quick" : "full run"}: ${CONNECTIONS} HTTP connections, ${SOCKET_CONCURRENCY} handshake loops, ${rounds} round(s) × ${seconds} s, medians; cold pool ${fmt(coldPool)} tokens per algorithm`;
+  log(setup);
+  const report = [setup];
+  if (parts.has("http") || parts.has("sockets")) report.push(...(await measureServers(parts)));
+  if (parts.has("micro")) {
+    log("micro benchmark");
+    const micro = await runChild<{ micro: MicroResult[]; cacheKey: CacheKeyResult }>("./micro.ts", quick ? ["--quick"] : []);
+    report.push(formatMicro(micro.micro, micro.cacheKey));
+  }
+  if (parts.has("memory")) {
+    log(`memory: ${fmt(memoryTokens)} distinct tokens, cache ${fmt(DEFAULT_CACHE_SIZE)} and off`);
+    const results = [
+      await runChild<MemoryResult>("./memory.ts", [String(memoryTokens), String(DEFAULT_CACHE_SIZE)], ["--expose-gc"]),
+      await runChild<MemoryResult>("./memory.ts", [String(memoryTokens), "0"], ["--expose-gc"]),
+    ];
+    report.push(
+      table([
+        [`Memory after ${fmt(memoryTokens)} distinct tokens (${results[0]?.tokenBytes ?? 0} B each)`, "cache entries", "RSS before", "RSS after", "heap used"],
+        ...results.map((m) => [
+          m.cacheSize > 0 ? `cache bound ${fmt(m.cacheSize)} (default)` : "cache off",
+          fmt(m.cacheEntries),
+          `${fmt(m.rssBeforeMiB, 1)} MiB`,
+          `${fmt(m.rssAfterMiB, 1)} MiB`,
+          `${fmt(m.heapUsedAfterMiB, 1)} MiB`,
+        ]),
+      ]),
+    );
+  }
+  console.log(report.join("\n\n"));
 }
 
 await main();

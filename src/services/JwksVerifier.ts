@@ -59,7 +59,7 @@ export class JwksVerifier implements TokenVerifier {
     const header = parseHeader(config, token);
     const key = await keySet.getKey(header.alg, header.kid);
     const signingInput = Buffer.from(`${encodedHeader}.${encodedPayload}`, "latin1");
-    if (!verifyJwsSignature(header.alg, key, signingInput, Buffer.from(encodedSignature, "base64url"))) {
+    if (!(await verifyJwsSignature(header.alg, key, signingInput, Buffer.from(encodedSignature, "base64url")))) {
       throw invalid("ERR_JWS_SIGNATURE_VERIFICATION_FAILED: signature verification failed");
     }
     const nowMs = this.clock.now();

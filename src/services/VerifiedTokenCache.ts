@@ -81,6 +81,8 @@ export class BoundedVerifiedTokenCache implements VerifiedTokenCache {
   }
 
   get(token: string, config: OidcConfig): VerifiedClaims | undefined {
+    // An empty cache (e.g. size 0) answers without hashing the token.
+    if (this.entries.size === 0) return undefined;
     const entry = this.entries.get(token);
     if (entry === undefined) return undefined;
     if (this.clock.now() >= entry.expiresAtMs) {

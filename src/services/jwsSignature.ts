@@ -3,9 +3,9 @@ import type { SupportedAlgorithm } from "../config.js";
 
 /**
  * How each JWS algorithm maps onto `node:crypto.verify` (RFC 7518 §3,
- * RFC 8037). node:crypto verifies synchronously on the calling thread,
- * about 4× cheaper per token than WebCrypto's `subtle.verify`, which jose
- * uses and which pays a thread-pool round trip per call.
+ * RFC 8037). The callback form runs the check on the libuv thread pool, so
+ * the event loop keeps serving while it runs, as with WebCrypto, but
+ * without WebCrypto's and jose's per-call overhead (see bench/README.md).
  */
 interface Scheme {
   /** The `KeyObject` type (and curve) the algorithm needs. */
@@ -34,14 +34,14 @@ const SCHEMES: Readonly<Record<SupportedAlgorithm, Scheme>> = {
 };
 
 /**
- * True when `signature` is a valid `alg` signature of `signingInput`
- * (`<header>.<payload>` as sent) under `key`. The caller has already
- * checked that `alg` is allowed; an unknown `alg`, a malformed signature or
- * a key of another type or curve gives `false`, never an exception (with a
- * `null` digest, node:crypto would otherwise verify an RSA key's PKCS#1
- * signature as "EdDSA").
+ * Resolves `true` when `signature` is a valid `alg` signature of
+ * `signingInput` (`<header>.<payload>` as sent) under `key`. The caller has
+ * already checked that `alg` is allowed; an unknown `alg`, a malformed
+ * signature or a key of another type or curve gives `false`, never a
+ * rejection (with a `null` digest, node:crypto would otherwise verify an
+ * RSA key's PKCS#1 signature as "EdDSA").
  */
-export function verifyJwsSignature(alg: string, key: KeyObject, signingInput: Buffer, signature: Buffer): boolean {
+export async function verifyJwsSignature(alg: string, key: KeyObject, signingInput: Buffer, signature: Buffer): Promise<boolean> {
   const scheme = Object.hasOwn(SCHEMES, alg) ? SCHEMES[alg as SupportedAlgorithm] : undefined;
   if (scheme === undefined || key.asymmetricKeyType !== scheme.keyType) return false;
   if (scheme.namedCurve !== undefined && key.asymmetricKeyDetails?.namedCurve !== scheme.namedCurve) return false;
@@ -52,9 +52,11 @@ export function verifyJwsSignature(alg: string, key: KeyObject, signingInput: Bu
       : scheme.ecdsaSignatureBytes !== undefined
         ? { key, dsaEncoding: "ieee-p1363" }
         : key;
-  try {
-    return verify(scheme.hash, signingInput, input, signature);
-  } catch {
-    return false;
-  }
+  return new Promise((resolve) => {
+    try {
+      verify(scheme.hash, signingInput, input, signature, (error, valid) => resolve(!error && valid === true));
+    } catch {
+      resolve(false);
+    }
+  });
 }
