@@ -48,22 +48,30 @@ function summarize(profile: CpuProfile): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfMicros = new Map<number, number>();
   profile.samples.forEach((id, i) => selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-  const total = [...selfMicros.values()].reduce((a, b) => a + b, 0);
   const byFunction = new Map<string, number>();
   const byArea = new Map<string, number>();
+  let idle = 0;
+  let busy = 0;
   for (const [id, micros] of selfMicros) {
     const frame = byId.get(id)?.callFrame;
     if (!frame) continue;
+    if (frame.functionName === "(idle)") {
+      idle += micros;
+      continue;
+    }
+    busy += micros;
     const file = frame.url.replace(/^.*node_modules\//, "").replace(/^.*\/(src|bench)\//, "$1/");
     const name = `${frame.functionName || "(anonymous)"} ${file ? `${file}:${frame.lineNumber + 1}` : ""}`.trim();
     byFunction.set(name, (byFunction.get(name) ?? 0) + micros);
     const area = areaOf(frame.url, frame.functionName);
     byArea.set(area, (byArea.get(area) ?? 0) + micros);
   }
-  const pct = (micros: number) => `${fmt((100 * micros) / total, 1)} %`;
+  const pct = (micros: number) => `${fmt((100 * micros) / busy, 1)} %`;
   const top = [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 20);
   const areas = [...byArea].sort((a, b) => b[1] - a[1]).slice(0, 12);
   return [
+    `main thread idle ${fmt((100 * idle) / (idle + busy), 1)} % of the profile; shares below are of the busy time`,
+    "",
     table([["self time, by function", "share"], ...top.map(([name, micros]) => [name, pct(micros)])]),
     "",
     table([["self time, by where the code lives", "share"], ...areas.map(([area, micros]) => [area, pct(micros)])]),

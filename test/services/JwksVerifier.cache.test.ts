@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, jest, test } from "@jest/globals";
 import type { DependencyContainer } from "tsyringe";
-import { createOidcContainer, ERR_AUTH_TOKEN_INVALID, OidcError, TOKENS, verifyOidcToken } from "../../src/index.js";
+import { createOidcContainer, ERR_AUTH_TOKEN_INVALID, ERR_AUTH_UNAVAILABLE, OidcError, TOKENS, verifyOidcToken } from "../../src/index.js";
 import type { RemoteKeySet } from "../../src/services/RemoteKeySet.js";
 import { createOidcLogger } from "../../src/services/logger.js";
 import { TestIssuer } from "../../src/testing/TestIssuer.js";
@@ -126,6 +126,26 @@ describe("JwksVerifier with the verified-token cache", () => {
       expect(error.code).toBe(ERR_AUTH_TOKEN_INVALID);
     } finally {
       await issuer.addKey();
+    }
+  });
+
+  test("while the JWKS is down, cached tokens keep working within the stale period and are refused (503) after it", async () => {
+    const { verifier, getKey } = setup({ AUTH_SERVICE_JWKS_MAX_AGE: "60", AUTH_SERVICE_JWKS_STALE: "120", AUTH_SERVICE_TOKEN_CACHE_TTL: "3600" });
+    const token = await mint({}, { expiresIn: 3600 });
+    const fetchedAt = clock.t;
+    await verifier.verify(token);
+    await issuer.pause();
+    try {
+      clock.t = fetchedAt + 61_000;
+      expect((await verifier.verify(token)).sub).toBe("alice");
+      clock.t = fetchedAt + 179_000;
+      expect((await verifier.verify(token)).sub).toBe("alice");
+      expect(getKey).toHaveBeenCalledTimes(1);
+      clock.t = fetchedAt + 181_000;
+      const error = await refusal(verifier.verify(token));
+      expect(error.code).toBe(ERR_AUTH_UNAVAILABLE);
+    } finally {
+      await issuer.resume();
     }
   });
 
