@@ -1,18 +1,18 @@
 /**
- * `npm run bench:profile [-- <scenario> [seconds]]`: where a server's time
+ * `npm run bench:profile [-- <scenario> [alg] [seconds]]`: where a server's time
  * goes. Starts one bench server under `node --cpu-prof`, drives it with
  * autocannon (50 connections) for a few seconds, stops it, and prints the
  * functions with the most self time, and the same time grouped by where
  * the code lives (ioserver-oidc, jose, fastify, Node.js internals, …).
  *
- * Scenarios: baseline, warm, cold, peer (RS256, like the README's profile).
+ * Scenarios: baseline, warm, cold, peer; alg RS256 (default), ES256 or EdDSA.
  */
 import { fork } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import { fmt, freePort, mintPool, startBenchIssuer, table } from "./common.js";
+import { BENCH_ALGORITHMS, fmt, freePort, mintPool, startBenchIssuer, table, type BenchAlgorithm } from "./common.js";
 import type { ServerKind } from "./server.js";
 
 interface ProfileNode {
@@ -30,6 +30,7 @@ const SCENARIOS: Record<string, { kind: ServerKind; env: Record<string, string>;
   baseline: { kind: "baseline", env: {}, distinct: false },
   warm: { kind: "oidc", env: {}, distinct: false },
   cold: { kind: "oidc", env: { AUTH_SERVICE_TOKEN_CACHE_SIZE: "0" }, distinct: true },
+  floor: { kind: "floor", env: {}, distinct: true },
   peer: { kind: "peer", env: {}, distinct: false },
 };
 
@@ -80,11 +81,13 @@ function summarize(profile: CpuProfile): string {
 
 async function main(): Promise<void> {
   const name = process.argv[2] ?? "cold";
-  const seconds = Number(process.argv[3] ?? 5);
+  const alg = (process.argv[3] ?? "RS256") as BenchAlgorithm;
+  const seconds = Number(process.argv[4] ?? 5);
   const scenario = SCENARIOS[name];
   if (!scenario) throw new Error(`scenario must be one of ${Object.keys(SCENARIOS).join(", ")}`);
+  if (!BENCH_ALGORITHMS.includes(alg)) throw new Error(`alg must be one of ${BENCH_ALGORITHMS.join(", ")}`);
   const bench = await startBenchIssuer();
-  const tokens = await mintPool(bench, "RS256", scenario.distinct ? 2000 : 1);
+  const tokens = await mintPool(bench, alg, scenario.distinct ? 2000 : 1);
   const dir = mkdtempSync(join(tmpdir(), "ioserver-oidc-prof-"));
   const port = await freePort();
   const child = fork(new URL("./server.ts", import.meta.url), [scenario.kind, String(port)], {
@@ -101,7 +104,7 @@ async function main(): Promise<void> {
     const options = { url: `http://127.0.0.1:${port}/bench`, connections: 50, requests };
     await autocannon({ ...options, duration: 2 });
     const result = await autocannon({ ...options, duration: seconds });
-    console.log(`${name} (RS256): ${fmt(result.requests.average)} req/s, ${result.non2xx} non-2xx\n`);
+    console.log(`${name} (${alg}): ${fmt(result.requests.average)} req/s, ${result.non2xx} non-2xx\n`);
   } finally {
     await new Promise((resolve) => {
       child.once("exit", resolve);

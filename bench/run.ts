@@ -1,9 +1,11 @@
 /**
  * `npm run bench [-- --quick]`: the whole benchmark, one command.
  *
- * Starts a JWKS issuer (TestIssuer, in this process) and four IOServer
- * processes (unprotected; ioserver-oidc; ioserver-oidc with the token cache
- * off; the 0.1.x-style peer), drives them with autocannon over 127.0.0.1,
+ * Starts a JWKS issuer (TestIssuer, in this process) and six IOServer
+ * processes (unprotected; with a middleware that does nothing; with one
+ * that only checks signatures, the floor; ioserver-oidc; ioserver-oidc with
+ * the token cache off; the 0.1.x-style peer), drives them with autocannon
+ * over 127.0.0.1,
  * measures Socket.IO handshake rates, then runs the micro and memory
  * benchmarks in their own processes, and prints one report. Scenarios are
  * interleaved round by round so that load from other processes falls on
@@ -136,6 +138,8 @@ async function measureServers(parts: Set<Part>): Promise<string[]> {
   }
   const servers = {
     baseline: await startServer("baseline", env),
+    noop: await startServer("noop", env),
+    floor: await startServer("floor", env),
     oidc: await startServer("oidc", env),
     cold: await startServer("oidc", { ...env, AUTH_SERVICE_TOKEN_CACHE_SIZE: "0" }, "oidc (cache off)"),
     peer: await startServer("peer", env),
@@ -144,8 +148,10 @@ async function measureServers(parts: Set<Part>): Promise<string[]> {
   // The baseline is measured once per algorithm block, so every ratio's denominator is sampled as often as it is used.
   const httpBlock = (alg: BenchAlgorithm) => [
     { name: "baseline", server: servers.baseline, tokens: warmTokens[alg] },
+    ...(alg === "RS256" ? [{ name: "noop", server: servers.noop, tokens: warmTokens[alg] }] : []),
     { name: `warm ${alg}`, server: servers.oidc, tokens: warmTokens[alg] },
     { name: `cold ${alg}`, server: servers.cold, tokens: coldTokens[alg] },
+    { name: `floor ${alg}`, server: servers.floor, tokens: coldTokens[alg] },
     { name: `peer ${alg}`, server: servers.peer, tokens: warmTokens[alg] },
   ];
   const httpScenarios = parts.has("http") ? BENCH_ALGORITHMS.flatMap(httpBlock) : [];
@@ -162,7 +168,7 @@ async function measureServers(parts: Set<Part>): Promise<string[]> {
   const record = (samples: Map<string, Sample[]>, name: string, sample: Sample) => samples.set(name, [...(samples.get(name) ?? []), sample]);
   try {
     log("warming up");
-    for (const s of httpScenarios.slice(0, 4)) await runHttp(s.server, s.tokens, warmupSeconds);
+    for (const s of httpScenarios.slice(0, 6)) await runHttp(s.server, s.tokens, warmupSeconds);
     for (const s of socketScenarios) await runSockets(s.server, socketToken, warmupSeconds);
     for (let round = 1; round <= rounds; round++) {
       if (httpScenarios.length > 0) log(`round ${round}/${rounds}: HTTP`);
@@ -187,8 +193,10 @@ async function measureServers(parts: Set<Part>): Promise<string[]> {
       table([
         ["HTTP GET: req/s (ratio to unprotected), server CPU per request", ...BENCH_ALGORITHMS],
         ["unprotected IOServer route", cell("baseline"), "", ""],
+        ["same route, middleware that does nothing", cell("noop"), "", ""],
         ["ioserver-oidc, warm (same token)", ...BENCH_ALGORITHMS.map((alg) => cell(`warm ${alg}`))],
         ["ioserver-oidc, cold (distinct tokens, cache off)", ...BENCH_ALGORITHMS.map((alg) => cell(`cold ${alg}`))],
+        ["floor: signature check only (node:crypto, distinct tokens)", ...BENCH_ALGORITHMS.map((alg) => cell(`floor ${alg}`))],
         ["0.1.x-style peer (jose per request)", ...BENCH_ALGORITHMS.map((alg) => cell(`peer ${alg}`))],
       ]),
     );
