@@ -3,10 +3,15 @@ import type { Config } from "jest";
 const config: Config = {
   testEnvironment: "node",
   extensionsToTreatAsEsm: [".ts"],
-  moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
+  moduleNameMapper: {
+    // The examples import the package by name, as a host app would; here that name is the source.
+    "^ioserver-oidc$": "<rootDir>/src/index.ts",
+    "^ioserver-oidc/testing$": "<rootDir>/src/testing/index.ts",
+    "^(\\.{1,2}/.*)\\.js$": "$1",
+  },
   transform: { "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.json" }] },
   setupFiles: ["reflect-metadata"],
-  testMatch: ["<rootDir>/test/**/*.test.ts"],
+  testMatch: ["<rootDir>/test/**/*.test.ts", "<rootDir>/examples/**/*.test.ts"],
   testTimeout: 20_000,
 };
 

@@ -4,11 +4,10 @@ import { oidcContainer } from "./container.js";
 import { TOKENS } from "./tokens.js";
 
 /**
- * IOServer manager (register it as "oidcConfig"). `start()` reads and
- * validates the configuration and loads the JWKS once, so the first request
- * does not pay for it. IOServer does not await `start()`; nothing depends
- * on it having finished, and a host that wants to know can
- * `await server.appHandle.oidcConfig.ready()` (or the manager it holds).
+ * IOServer manager (register it as "oidcConfig"). `start()` warms the
+ * verifier (the default one validates the configuration and loads the
+ * JWKS), so the first request does not pay for it. IOServer does not await `start()`; nothing depends
+ * on it having finished; a host that wants to wait calls `oidcReady()`.
  *
  * @example
  * ```ts
@@ -17,7 +16,7 @@ import { TOKENS } from "./tokens.js";
  */
 export class OidcConfigManager {
   static container: DependencyContainer = oidcContainer;
-  private readiness: Promise<OidcConfig> | undefined;
+  private readiness: Promise<void> | undefined;
 
   /** IOServer passes its appHandle; the manager does not need it. */
   constructor(_appHandle?: unknown) {}
@@ -28,11 +27,10 @@ export class OidcConfigManager {
   }
 
   /**
-   * Resolves with the config once it is valid and the JWKS has been
-   * fetched; rejects with an error naming the variable, or the JWKS URL and
-   * why it could not be loaded. The same promise on every call.
+   * Resolves once the verifier is ready (see `oidcReady`). The same promise
+   * on every call.
    */
-  ready(): Promise<OidcConfig> {
+  ready(): Promise<void> {
     if (!this.readiness) {
       this.readiness = this.warmUp();
       // Callers may never await it: a failure must not become an unhandled rejection.
@@ -50,9 +48,24 @@ export class OidcConfigManager {
     return (this.constructor as typeof OidcConfigManager).container;
   }
 
-  private async warmUp(): Promise<OidcConfig> {
-    const config = this.getConfig();
-    await this.container.resolve(TOKENS.KeySetRegistry).get(config).reload();
-    return config;
+  private warmUp(): Promise<void> {
+    return oidcReady(this.container);
   }
+}
+
+/**
+ * Resolves once the container's verifier is ready to verify. The default
+ * `JwksVerifier` validates the configuration and loads the JWKS (sharing
+ * any fetch in flight, e.g. the one `OidcConfigManager.start()` began) and
+ * rejects with an error naming the invalid variable, or the JWKS URL and the
+ * reason. A verifier without a `ready()` method (a test fake) is ready at once.
+ *
+ * @example
+ * ```ts
+ * await server.start();
+ * await oidcReady(); // before reporting the instance healthy
+ * ```
+ */
+export async function oidcReady(container: DependencyContainer = oidcContainer): Promise<void> {
+  await container.resolve(TOKENS.JwksVerifier).ready?.();
 }

@@ -154,10 +154,13 @@ function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) 
   };
 
   url("authServiceUrl", authServiceUrl, false);
-  const jwksUri = url("jwksUri", input.jwksUri?.trim() || `${base}/api/auth/jwks`, true);
+  // A value derived from AUTH_SERVICE_URL is blamed on AUTH_SERVICE_URL: the error names what the user set.
+  const explicitJwksUri = input.jwksUri?.trim();
+  const jwksUri = url(explicitJwksUri ? "jwksUri" : "authServiceUrl", explicitJwksUri || `${base}/api/auth/jwks`, true);
   // The issuer is compared as an exact string (RFC 8725 §3.8); only a URL-shaped issuer is checked for https.
-  const issuer = input.issuer?.trim() || base;
-  if (/^https?:/i.test(issuer)) url("issuer", issuer, true);
+  const explicitIssuer = input.issuer?.trim();
+  const issuer = explicitIssuer || base;
+  if (/^https?:/i.test(issuer)) url(explicitIssuer ? "issuer" : "authServiceUrl", issuer, true);
 
   const algorithms = input.algorithms ?? ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
   if (!Array.isArray(algorithms) || algorithms.length === 0) fail(nameOf("algorithms"), "must list at least one algorithm");

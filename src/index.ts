@@ -1,12 +1,13 @@
 // tsyringe needs the Reflect metadata polyfill before any decorated class is evaluated.
 import "reflect-metadata";
 
-export { OidcConfigManager } from "./OidcConfigManager.js";
+export { OidcConfigManager, oidcReady } from "./OidcConfigManager.js";
 export { OidcHttpMiddleware } from "./middlewares/OidcHttpMiddleware.js";
 export { OidcSocketMiddleware, type SocketNext } from "./middlewares/OidcSocketMiddleware.js";
 export { OidcSocketAdminMiddleware } from "./middlewares/OidcSocketAdminMiddleware.js";
 export { bindOidcMiddlewares, type BoundOidcClasses } from "./bindOidcMiddlewares.js";
 export { verifyOidcToken } from "./verifyOidcToken.js";
+export { getAuth } from "./typedContext.js";
 export { createOidcContainer, oidcContainer } from "./container.js";
 export { TOKENS, type AppHandle } from "./tokens.js";
 

@@ -68,16 +68,16 @@ function trackSessions(nsp: Namespace, registrar: SocketSessionRegistrar, logger
   const marked = nsp as Namespace & { [SESSIONS_TRACKED]?: true };
   if (marked[SESSIONS_TRACKED]) return;
   marked[SESSIONS_TRACKED] = true;
-  const settle = (work: () => void | Promise<void>, action: string): void => {
+  const settle = (work: () => void | Promise<void>, action: string): Promise<void> =>
     Promise.resolve()
       .then(work)
       .catch((error: unknown) => logger.warn({ reason: (error as Error)?.message ?? String(error), namespace: nsp.name }, `socket ${action} failed`));
-  };
   nsp.on("connection", (socket: Socket) => {
     const auth = readAuth(socket);
     if (!auth) return;
     const { userId, sub } = auth.context;
-    settle(() => registrar.register(userId, socket.id, sub), "registration");
-    socket.once("disconnect", () => settle(() => registrar.unregister(userId, socket.id), "unregistration"));
+    const registered = settle(() => registrar.register(userId, socket.id, sub), "registration");
+    // A socket that leaves while a slow registration is still running is unregistered after it, never before.
+    socket.once("disconnect", () => void registered.then(() => settle(() => registrar.unregister(userId, socket.id), "unregistration")));
   });
 }

@@ -1,6 +1,14 @@
 import { inject, injectable } from "tsyringe";
 import type { Logger } from "pino";
-import { ERR_AUTH_TOKEN_INVALID, ERR_AUTH_TOKEN_REQUIRED, ERR_USER_DISABLED, ERR_USER_PROVISION_FAILED, OidcError, toOidcError } from "../errors.js";
+import {
+  ERR_AUTH_MISCONFIGURED,
+  ERR_AUTH_TOKEN_INVALID,
+  ERR_AUTH_TOKEN_REQUIRED,
+  ERR_USER_DISABLED,
+  ERR_USER_PROVISION_FAILED,
+  OidcError,
+  toOidcError,
+} from "../errors.js";
 import { TOKENS } from "../tokens.js";
 import type { OidcUserContext, VerifiedClaims } from "../types.js";
 import { buildUserContext, profileFromClaims } from "./claims.js";
@@ -43,11 +51,12 @@ export class AuthPipeline {
       } catch (error) {
         throw toOidcError(error, ERR_USER_PROVISION_FAILED);
       }
-      if (user?.isDisabled === true) throw new OidcError(ERR_USER_DISABLED, { reason: "provisioner reports the account disabled" });
+      // Any truthy flag refuses (fail closed): JS hosts and SQLite-backed stores return 1, not true.
+      if (user?.isDisabled) throw new OidcError(ERR_USER_DISABLED, { reason: "provisioner reports the account disabled" });
       const context = buildUserContext(claims, user);
       return { context, claims, localRole: typeof user?.role === "string" && user.role !== "" ? user.role : undefined };
     } catch (error) {
-      const refusal = toOidcError(error, ERR_AUTH_TOKEN_INVALID);
+      const refusal = clientSafe(toOidcError(error, ERR_AUTH_TOKEN_INVALID));
       logRefusal(this.logger, refusal, { transport });
       throw refusal;
     }
@@ -61,6 +70,15 @@ export class AuthPipeline {
       throw toOidcError(error, ERR_AUTH_TOKEN_INVALID);
     }
   }
+}
+
+/**
+ * A misconfiguration's message names the server's variables and their
+ * values: the client gets the generic text, the log keeps the detail.
+ */
+function clientSafe(error: OidcError): OidcError {
+  if (error.code !== ERR_AUTH_MISCONFIGURED) return error;
+  return new OidcError(ERR_AUTH_MISCONFIGURED, { reason: error.reason ?? error.message, cause: error });
 }
 
 /**

@@ -13,6 +13,8 @@ import type { VerifiedTokenCache } from "./VerifiedTokenCache.js";
 /** Verifies a raw JWT and returns its claims, or throws an `OidcError`. */
 export interface TokenVerifier {
   verify(token: string): Promise<VerifiedClaims>;
+  /** Optional warm-up (`OidcConfigManager.start()`, `oidcReady()`); rejects with why verification cannot work. */
+  ready?(): Promise<void>;
 }
 
 /** Three base64url segments: a JWS in compact form. A JWE (five parts) or anything else fails here. */
@@ -39,6 +41,11 @@ export class JwksVerifier implements TokenVerifier {
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.VerifiedTokenCache) private readonly cache: VerifiedTokenCache,
   ) {}
+
+  /** Validates the configuration and loads the JWKS. */
+  async ready(): Promise<void> {
+    await this.keySets.get(this.configService.get()).ready();
+  }
 
   async verify(token: string): Promise<VerifiedClaims> {
     const config = this.configService.get();

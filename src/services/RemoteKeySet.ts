@@ -90,6 +90,11 @@ export class RemoteKeySet {
     }
   }
 
+  /** Resolves once fresh keys are loaded: at once when they already are, else like `reload()`. */
+  async ready(): Promise<void> {
+    if (!this.fresh) await this.reload();
+  }
+
   /**
    * Calls `listener` after every refresh that drops keys, with the
    * `KeyObject`s of the dropped keys that `getKey` ever returned: whatever

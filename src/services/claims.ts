@@ -3,13 +3,14 @@ import type { LocalUser, OidcFeatures, OidcUserContext, UserProfile, VerifiedCla
 /** Keys that must never be copied from a token into an object (prototype pollution). */
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
+/** String elements only; an empty string names no role or permission. */
 function stringArray(value: unknown): string[] {
   const strings: string[] = [];
   if (!Array.isArray(value)) return strings;
   // An index loop: Array.prototype.filter takes a slow path on frozen arrays, and verified claims are frozen.
   for (let i = 0; i < value.length; i++) {
     const item: unknown = value[i];
-    if (typeof item === "string") strings.push(item);
+    if (typeof item === "string" && item !== "") strings.push(item);
   }
   return strings;
 }

@@ -1,0 +1,47 @@
+/**
+ * A host app as a user writes it, compiled against the packed tarball
+ * installed from the npm cache: a protected route must answer 401 without a
+ * token and 200 with one. Prints one JSON line; exit code 0 on success.
+ */
+import { fileURLToPath } from "node:url";
+import { BaseController, IOServer } from "ioserver";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { getAuth, OidcConfigManager, OidcHttpMiddleware, type OidcUserContext } from "ioserver-oidc";
+import { freePort, TestIssuer } from "ioserver-oidc/testing";
+
+class ProfileController extends BaseController {
+  async getProfile(request: FastifyRequest, reply: FastifyReply) {
+    // Compiles only if the published types augment FastifyRequest.
+    const field: string | undefined = request.userId;
+    const context: OidcUserContext = getAuth(request);
+    return reply.send({ userId: context.userId, fieldMatches: field === context.userId });
+  }
+}
+
+const issuer = await TestIssuer.start({ alg: "ES256", audience: "pack-smoke" });
+Object.assign(process.env, issuer.env({ AUTH_SERVICE_LOG_LEVEL: "warn" }));
+const port = await freePort();
+const server = new IOServer({ host: "127.0.0.1", port, routes: fileURLToPath(new URL("../routes", import.meta.url)), verbose: "ERROR" });
+server.addManager({ name: "oidcConfig", manager: OidcConfigManager });
+server.addController({ name: "profile", controller: ProfileController, middlewares: [OidcHttpMiddleware], prefix: "/profile" });
+await server.start();
+
+try {
+  const url = `http://127.0.0.1:${port}/profile`;
+  const anonymous = await fetch(url);
+  const token = await issuer.mint({ sub: "consumer-user" });
+  const authenticated = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  const result = {
+    withoutToken: { status: anonymous.status, body: (await anonymous.json()) as unknown },
+    withToken: { status: authenticated.status, body: (await authenticated.json()) as unknown },
+  };
+  console.log(JSON.stringify(result));
+  const ok =
+    result.withoutToken.status === 401 &&
+    result.withToken.status === 200 &&
+    JSON.stringify(result.withToken.body) === JSON.stringify({ userId: "consumer-user", fieldMatches: true });
+  process.exitCode = ok ? 0 : 1;
+} finally {
+  await server.stop();
+  await issuer.close();
+}

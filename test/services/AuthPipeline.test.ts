@@ -1,0 +1,190 @@
+import { describe, expect, jest, test } from "@jest/globals";
+import { createOidcContainer } from "../../src/container.js";
+import {
+  ERR_AUTH_MISCONFIGURED,
+  ERR_AUTH_TOKEN_INVALID,
+  ERR_AUTH_TOKEN_REQUIRED,
+  ERR_AUTH_UNAVAILABLE,
+  ERR_USER_DISABLED,
+  ERR_USER_PROVISION_FAILED,
+  OidcError,
+} from "../../src/errors.js";
+import type { TokenVerifier } from "../../src/services/JwksVerifier.js";
+import type { UserProvisioner } from "../../src/services/UserProvisioner.js";
+import { TOKENS } from "../../src/tokens.js";
+import type { LocalUser, VerifiedClaims } from "../../src/types.js";
+import { captureLogger } from "../fixtures/doubles.js";
+
+const TOKEN = "header.payload.signature-of-alice";
+const CLAIMS: VerifiedClaims = {
+  sub: "alice",
+  iss: "https://auth.example.com",
+  exp: 2_000_000_000,
+  email: "alice@example.com",
+  name: "Alice",
+  roles: ["admin", 3],
+  permissions: ["read"],
+  features: { beta: true },
+};
+
+/** A pipeline resolved from a fresh container whose verifier and provisioner are the given fakes. */
+function pipelineWith(verify: TokenVerifier["verify"], findOrCreate: UserProvisioner["findOrCreate"]) {
+  const verifier = { verify: jest.fn(verify) };
+  const provisioner = { findOrCreate: jest.fn(findOrCreate) };
+  const logs = captureLogger();
+  const container = createOidcContainer();
+  container.register(TOKENS.Environment, { useValue: {} });
+  container.register(TOKENS.JwksVerifier, { useValue: verifier });
+  container.register(TOKENS.UserProvisioner, { useValue: provisioner });
+  container.register(TOKENS.Logger, { useValue: logs.logger });
+  return { pipeline: container.resolve(TOKENS.AuthPipeline), verifier, provisioner, logs };
+}
+
+const accept = async (): Promise<VerifiedClaims> => CLAIMS;
+const noUser = async (): Promise<LocalUser | undefined> => undefined;
+
+async function refusal(promise: Promise<unknown>): Promise<OidcError> {
+  const error = await promise.then(
+    () => {
+      throw new Error("expected a refusal");
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(OidcError);
+  return error as OidcError;
+}
+
+describe("success", () => {
+  test("verify → provision → context; the provisioner gets (sub, { email, name, iss })", async () => {
+    const { pipeline, verifier, provisioner } = pipelineWith(accept, async () => ({ id: 7, role: "editor" }));
+    const result = await pipeline.authenticate(TOKEN, "http");
+    expect(verifier.verify).toHaveBeenCalledWith(TOKEN);
+    expect(provisioner.findOrCreate).toHaveBeenCalledWith("alice", { email: "alice@example.com", name: "Alice", iss: "https://auth.example.com" });
+    expect(result.context).toEqual({ sub: "alice", userId: "7", userRole: "editor", roles: ["admin"], permissions: ["read"], features: { beta: true } });
+    expect(result.localRole).toBe("editor");
+    expect(result.claims).toBe(CLAIMS);
+  });
+
+  test("a provisioner without a local user: userId is sub, the role comes from the token", async () => {
+    const { pipeline } = pipelineWith(accept, noUser);
+    const result = await pipeline.authenticate(TOKEN, "socket");
+    expect(result.context.userId).toBe("alice");
+    expect(result.context.userRole).toBe("admin");
+    expect(result.localRole).toBeUndefined();
+  });
+
+  test("a synchronous provisioner works too", async () => {
+    const { pipeline } = pipelineWith(accept, () => ({ id: "sync-1" }));
+    expect((await pipeline.authenticate(TOKEN, "http")).context.userId).toBe("sync-1");
+  });
+});
+
+describe("refusals", () => {
+  test.each([["undefined", undefined], ["empty", ""]])("an %s token: ERR_AUTH_TOKEN_REQUIRED, the verifier is never asked", async (_kind, token) => {
+    const { pipeline, verifier, provisioner } = pipelineWith(accept, noUser);
+    expect((await refusal(pipeline.authenticate(token, "http"))).code).toBe(ERR_AUTH_TOKEN_REQUIRED);
+    expect(verifier.verify).not.toHaveBeenCalled();
+    expect(provisioner.findOrCreate).not.toHaveBeenCalled();
+  });
+
+  test("the verifier's OidcError passes through unchanged; nothing is provisioned", async () => {
+    const unavailable = new OidcError(ERR_AUTH_UNAVAILABLE, { retryAfter: 4 });
+    const { pipeline, provisioner } = pipelineWith(async () => {
+      throw unavailable;
+    }, noUser);
+    expect(await refusal(pipeline.authenticate(TOKEN, "http"))).toBe(unavailable);
+    expect(provisioner.findOrCreate).not.toHaveBeenCalled();
+  });
+
+  test("a misconfiguration reaches the client as the generic message; the variable is named in the reason and the log", async () => {
+    const detailed = new OidcError(ERR_AUTH_MISCONFIGURED, {
+      message: "Invalid OIDC configuration: AUTH_SERVICE_JWKS_URI must use https: (got \"http://10.0.0.5/jwks\")",
+      reason: "AUTH_SERVICE_JWKS_URI must use https:",
+    });
+    const { pipeline, logs } = pipelineWith(async () => {
+      throw detailed;
+    }, noUser);
+    const error = await refusal(pipeline.authenticate(TOKEN, "http"));
+    expect(error.code).toBe(ERR_AUTH_MISCONFIGURED);
+    expect(error.message).toBe(new OidcError(ERR_AUTH_MISCONFIGURED).message);
+    expect(error.reason).toBe("AUTH_SERVICE_JWKS_URI must use https:");
+    expect(logs.records()).toEqual([expect.objectContaining({ level: 40, code: ERR_AUTH_MISCONFIGURED, reason: "AUTH_SERVICE_JWKS_URI must use https:" })]);
+  });
+
+  test.each([
+    ["throws a plain Error", async () => Promise.reject(new Error("custom verifier broke"))],
+    ["throws a string", async () => Promise.reject("nope")],
+  ])("a custom verifier that %s fails closed with ERR_AUTH_TOKEN_INVALID", async (_kind, verify) => {
+    const { pipeline, provisioner } = pipelineWith(verify as TokenVerifier["verify"], noUser);
+    expect((await refusal(pipeline.authenticate(TOKEN, "http"))).code).toBe(ERR_AUTH_TOKEN_INVALID);
+    expect(provisioner.findOrCreate).not.toHaveBeenCalled();
+  });
+
+  test("a provisioner that throws: ERR_USER_PROVISION_FAILED, its message kept for the log only", async () => {
+    const { pipeline, logs } = pipelineWith(accept, async () => {
+      throw new Error("database unreachable");
+    });
+    const error = await refusal(pipeline.authenticate(TOKEN, "http"));
+    expect(error.code).toBe(ERR_USER_PROVISION_FAILED);
+    expect(error.statusCode).toBe(500);
+    expect(error.message).not.toContain("database");
+    expect(logs.records()).toEqual([expect.objectContaining({ code: ERR_USER_PROVISION_FAILED, reason: "database unreachable", transport: "http" })]);
+  });
+
+  test("a provisioner may refuse with its own OidcError", async () => {
+    const { pipeline } = pipelineWith(accept, async () => {
+      throw new OidcError(ERR_USER_DISABLED, { message: "Banned" });
+    });
+    const error = await refusal(pipeline.authenticate(TOKEN, "http"));
+    expect(error.code).toBe(ERR_USER_DISABLED);
+    expect(error.message).toBe("Banned");
+  });
+
+  test("a disabled local user: ERR_USER_DISABLED", async () => {
+    const { pipeline } = pipelineWith(accept, async () => ({ id: 1, role: "admin", isDisabled: true }));
+    const error = await refusal(pipeline.authenticate(TOKEN, "socket"));
+    expect(error.code).toBe(ERR_USER_DISABLED);
+    expect(error.statusCode).toBe(403);
+  });
+
+  test("a truthy non-boolean isDisabled (e.g. SQLite's 1) also refuses: fail closed", async () => {
+    const { pipeline } = pipelineWith(accept, async () => ({ id: 1, isDisabled: 1 as unknown as boolean }));
+    expect((await refusal(pipeline.authenticate(TOKEN, "http"))).code).toBe(ERR_USER_DISABLED);
+  });
+
+  test("isDisabled: false lets the user in", async () => {
+    const { pipeline } = pipelineWith(accept, async () => ({ id: 1, isDisabled: false }));
+    await expect(pipeline.authenticate(TOKEN, "http")).resolves.toBeDefined();
+  });
+});
+
+describe("logging", () => {
+  test("each refusal is logged once with code and transport, never with the token", async () => {
+    const { pipeline, logs } = pipelineWith(async () => {
+      throw new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: "ERR_JWT_EXPIRED" });
+    }, noUser);
+    await refusal(pipeline.authenticate(TOKEN, "socket"));
+    expect(logs.records()).toEqual([
+      expect.objectContaining({ level: 20, msg: "authentication refused", code: ERR_AUTH_TOKEN_INVALID, statusCode: 401, reason: "ERR_JWT_EXPIRED", transport: "socket" }),
+    ]);
+    expect(logs.text()).not.toContain(TOKEN);
+    expect(logs.text()).not.toContain("signature-of-alice");
+  });
+
+  test("server-side failures are warnings, client errors are debug, a disabled user is info", async () => {
+    const levels = async (verify: TokenVerifier["verify"], findOrCreate: UserProvisioner["findOrCreate"]) => {
+      const { pipeline, logs } = pipelineWith(verify, findOrCreate);
+      await pipeline.authenticate(TOKEN, "http").catch(() => undefined);
+      return logs.records().map((r) => r.level);
+    };
+    expect(await levels(async () => Promise.reject(new OidcError(ERR_AUTH_UNAVAILABLE)), noUser)).toEqual([40]);
+    expect(await levels(async () => Promise.reject(new OidcError(ERR_AUTH_TOKEN_INVALID)), noUser)).toEqual([20]);
+    expect(await levels(accept, async () => ({ id: 1, isDisabled: true }))).toEqual([30]);
+  });
+
+  test("a success logs nothing", async () => {
+    const { pipeline, logs } = pipelineWith(accept, noUser);
+    await pipeline.authenticate(TOKEN, "http");
+    expect(logs.records()).toEqual([]);
+  });
+});

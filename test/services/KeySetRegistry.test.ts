@@ -1,0 +1,31 @@
+import { expect, test } from "@jest/globals";
+import { readOidcConfigFromEnv } from "../../src/config.js";
+import { KeySetRegistry } from "../../src/services/KeySetRegistry.js";
+import { captureLogger, manualClock } from "../fixtures/doubles.js";
+
+const config = (env: Record<string, string> = {}) =>
+  readOidcConfigFromEnv({ AUTH_SERVICE_URL: "https://auth.example.com", AUTH_SERVICE_APP_SLUG: "app", ...env });
+
+test("one key set per JWKS URI, whatever else differs between the configs", () => {
+  const registry = new KeySetRegistry(manualClock(), captureLogger().logger);
+  const first = registry.get(config());
+  expect(registry.get(config({ AUTH_SERVICE_APP_SLUG: "other-app" }))).toBe(first);
+  expect(registry.get(config({ AUTH_SERVICE_JWKS_URI: "https://auth.example.com/other/jwks" }))).not.toBe(first);
+});
+
+test("the first config naming a URI sets its timings", () => {
+  const clock = manualClock();
+  const registry = new KeySetRegistry(clock, captureLogger().logger);
+  const keySet = registry.get(config({ AUTH_SERVICE_JWKS_COOLDOWN: "10" }));
+  registry.get(config({ AUTH_SERVICE_JWKS_COOLDOWN: "99" }));
+  // Nothing fetched yet: not cooling down, and not fresh.
+  expect(keySet.coolingDown).toBe(false);
+  expect(keySet.fresh).toBe(false);
+  expect(keySet.fetchCount).toBe(0);
+});
+
+test("two registries (two containers) never share a key set", () => {
+  const a = new KeySetRegistry(manualClock(), captureLogger().logger);
+  const b = new KeySetRegistry(manualClock(), captureLogger().logger);
+  expect(a.get(config())).not.toBe(b.get(config()));
+});

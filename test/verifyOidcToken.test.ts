@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, expect, test } from "@jest/globals";
+import { createOidcContainer, scopeFor } from "../src/container.js";
+import { ERR_AUTH_MISCONFIGURED, ERR_AUTH_TOKEN_INVALID } from "../src/errors.js";
+import { TestIssuer } from "../src/testing/TestIssuer.js";
+import { TOKENS } from "../src/tokens.js";
+import { verifyOidcToken } from "../src/verifyOidcToken.js";
+import { captureLogger } from "./fixtures/doubles.js";
+
+let issuer: TestIssuer;
+beforeAll(async () => {
+  issuer = await TestIssuer.start({ alg: "EdDSA", audience: "worker-app" });
+});
+afterAll(() => issuer.close());
+
+const isolated = () => {
+  const container = createOidcContainer();
+  container.register(TOKENS.Environment, { useValue: issuer.env() });
+  container.register(TOKENS.Logger, { useValue: captureLogger().logger });
+  return container;
+};
+
+test("returns the context of a valid token; without provisioning userId is sub and the role comes from the token", async () => {
+  const token = await issuer.mint({ sub: "job-7", roles: ["worker"], permissions: ["queue:read", 1], features: { fast: true } });
+  await expect(verifyOidcToken(token, { authServiceUrl: issuer.url, appSlug: "worker-app" }, isolated())).resolves.toEqual({
+    sub: "job-7",
+    userId: "job-7",
+    userRole: "worker",
+    roles: ["worker"],
+    permissions: ["queue:read"],
+    features: { fast: true },
+  });
+});
+
+test("applies the same rules as the middlewares: a token for another audience is refused", async () => {
+  const token = await issuer.mint({ aud: "other-app" });
+  await expect(verifyOidcToken(token, { authServiceUrl: issuer.url, appSlug: "worker-app" }, isolated())).rejects.toMatchObject({ code: ERR_AUTH_TOKEN_INVALID });
+});
+
+test("honours the programmatic audience override", async () => {
+  const token = await issuer.mint({ aud: "https://api.example.com" });
+  const ctx = await verifyOidcToken(token, { authServiceUrl: issuer.url, appSlug: "worker-app", audience: "https://api.example.com" }, isolated());
+  expect(ctx.sub).toBe("user-1");
+});
+
+test("rejects an invalid config with ERR_AUTH_MISCONFIGURED naming the field", async () => {
+  await expect(verifyOidcToken("a.b.c", { authServiceUrl: "", appSlug: "x" }, isolated())).rejects.toMatchObject({
+    code: ERR_AUTH_MISCONFIGURED,
+    message: expect.stringContaining("authServiceUrl"),
+  });
+});
+
+test("shares the container's key set with the middlewares: one JWKS fetch for both", async () => {
+  const container = isolated();
+  const before = issuer.jwksRequests;
+  await scopeFor(container, {}).resolve(TOKENS.AuthPipeline).authenticate(await issuer.mint(), "http");
+  await verifyOidcToken(await issuer.mint(), { authServiceUrl: issuer.url, appSlug: "worker-app" }, container);
+  expect(issuer.jwksRequests - before).toBe(1);
+});
