@@ -3,14 +3,15 @@ import type { DependencyContainer } from "tsyringe";
 import { createOidcContainer, ERR_AUTH_TOKEN_INVALID, ERR_AUTH_UNAVAILABLE, OidcError, TOKENS, verifyOidcToken } from "../../src/index.js";
 import type { RemoteKeySet } from "../../src/services/RemoteKeySet.js";
 import { createOidcLogger } from "../../src/services/logger.js";
+import { ManualClock } from "../../src/testing/ManualClock.js";
 import { TestIssuer } from "../../src/testing/TestIssuer.js";
 
 // The verifier with its cache, against a real JWKS served over HTTP. A
 // cache hit is recognised by the key set not being asked for a key: every
 // full verification asks for one before checking the signature.
 
-const clock = { t: 0, now() { return this.t; } };
-const nowSeconds = () => Math.floor(clock.t / 1000);
+const clock = new ManualClock();
+const nowSeconds = () => Math.floor(clock.now() / 1000);
 let issuer: TestIssuer;
 
 beforeAll(async () => {
@@ -20,7 +21,7 @@ afterAll(async () => {
   await issuer.close();
 });
 beforeEach(() => {
-  clock.t = Date.now();
+  clock.set(Date.now());
 });
 
 function setup(env: Record<string, string> = {}) {
@@ -72,10 +73,10 @@ describe("JwksVerifier with the verified-token cache", () => {
     const token = await mint({}, { expiresIn: 60 });
     const issuedAt = nowSeconds() * 1000;
     await verifier.verify(token);
-    clock.t = issuedAt + 64_999;
+    clock.set(issuedAt + 64_999);
     await verifier.verify(token);
     expect(getKey).toHaveBeenCalledTimes(1);
-    clock.t = issuedAt + 65_000;
+    clock.set(issuedAt + 65_000);
     const error = await refusal(verifier.verify(token));
     expect(error.code).toBe(ERR_AUTH_TOKEN_INVALID);
     expect(error.reason).toContain("ERR_JWT_EXPIRED");
@@ -84,12 +85,12 @@ describe("JwksVerifier with the verified-token cache", () => {
   test("a cached token is checked again after the cache TTL", async () => {
     const { verifier, getKey } = setup({ AUTH_SERVICE_TOKEN_CACHE_TTL: "30" });
     const token = await mint({}, { expiresIn: 3600 });
-    const start = clock.t;
+    const start = clock.now();
     await verifier.verify(token);
-    clock.t = start + 29_999;
+    clock.set(start + 29_999);
     await verifier.verify(token);
     expect(getKey).toHaveBeenCalledTimes(1);
-    clock.t = start + 30_000;
+    clock.set(start + 30_000);
     await verifier.verify(token);
     expect(getKey).toHaveBeenCalledTimes(2);
   });
@@ -118,10 +119,10 @@ describe("JwksVerifier with the verified-token cache", () => {
     await verifier.verify(token);
     await issuer.rotate({ retireOld: true });
     try {
-      clock.t += 30_000;
+      clock.advance(30_000);
       await verifier.verify(token); // keys still fresh: the cache answers
       expect(getKey).toHaveBeenCalledTimes(1);
-      clock.t += 31_000;
+      clock.advance(31_000);
       const error = await refusal(verifier.verify(token));
       expect(error.code).toBe(ERR_AUTH_TOKEN_INVALID);
     } finally {
@@ -132,16 +133,16 @@ describe("JwksVerifier with the verified-token cache", () => {
   test("while the JWKS is down, cached tokens keep working within the stale period and are refused (503) after it", async () => {
     const { verifier, getKey } = setup({ AUTH_SERVICE_JWKS_MAX_AGE: "60", AUTH_SERVICE_JWKS_STALE: "120", AUTH_SERVICE_TOKEN_CACHE_TTL: "3600" });
     const token = await mint({}, { expiresIn: 3600 });
-    const fetchedAt = clock.t;
+    const fetchedAt = clock.now();
     await verifier.verify(token);
     await issuer.pause();
     try {
-      clock.t = fetchedAt + 61_000;
+      clock.set(fetchedAt + 61_000);
       expect((await verifier.verify(token)).sub).toBe("alice");
-      clock.t = fetchedAt + 179_000;
+      clock.set(fetchedAt + 179_000);
       expect((await verifier.verify(token)).sub).toBe("alice");
       expect(getKey).toHaveBeenCalledTimes(1);
-      clock.t = fetchedAt + 181_000;
+      clock.set(fetchedAt + 181_000);
       const error = await refusal(verifier.verify(token));
       expect(error.code).toBe(ERR_AUTH_UNAVAILABLE);
     } finally {

@@ -2,6 +2,7 @@ import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { describe, expect, test } from "@jest/globals";
 import { resolveOidcConfig, type OidcConfig } from "../../src/config.js";
 import type { RemoteKeySet, KeysRemovedListener } from "../../src/services/RemoteKeySet.js";
+import { ManualClock } from "../../src/testing/ManualClock.js";
 import { BoundedVerifiedTokenCache } from "../../src/services/VerifiedTokenCache.js";
 import type { VerifiedClaims } from "../../src/types.js";
 
@@ -10,7 +11,7 @@ import type { VerifiedClaims } from "../../src/types.js";
 // in JwksVerifier.cache.test.ts.
 
 const T0 = 1_700_000_000_000;
-const clock = { t: T0, now() { return this.t; } };
+const clock = new ManualClock(T0);
 const config = (overrides: Partial<OidcConfig> = {}): OidcConfig =>
   resolveOidcConfig({ authServiceUrl: "https://auth.example.com", appSlug: "app", ...overrides });
 
@@ -29,7 +30,7 @@ const keyA = newKey();
 const keyB = newKey();
 
 function setup(settings: Partial<OidcConfig> = {}) {
-  clock.t = T0;
+  clock.set(T0);
   const cache = new BoundedVerifiedTokenCache(clock);
   const keySet = new KeySetStub();
   const cfg = config(settings);
@@ -60,9 +61,9 @@ describe("BoundedVerifiedTokenCache", () => {
   test("an entry stops answering at the claims' deadline, on the injected clock", () => {
     const { cache, cfg, store } = setup();
     store("t", { until: T0 + 10_000 });
-    clock.t = T0 + 9_999;
+    clock.set(T0 + 9_999);
     expect(cache.get("t", cfg)).toBeDefined();
-    clock.t = T0 + 10_000;
+    clock.set(T0 + 10_000);
     expect(cache.get("t", cfg)).toBeUndefined();
     expect(cache.size).toBe(0);
   });
@@ -70,9 +71,9 @@ describe("BoundedVerifiedTokenCache", () => {
   test("an entry stops answering after the TTL even when the token lives longer", () => {
     const { cache, cfg, store } = setup({ tokenCacheTtlSeconds: 60 });
     store("t", { until: T0 + 3_600_000 });
-    clock.t = T0 + 59_999;
+    clock.set(T0 + 59_999);
     expect(cache.get("t", cfg)).toBeDefined();
-    clock.t = T0 + 60_000;
+    clock.set(T0 + 60_000);
     expect(cache.get("t", cfg)).toBeUndefined();
   });
 
@@ -141,7 +142,7 @@ describe("BoundedVerifiedTokenCache", () => {
     store("t", { sub: "first", until: T0 + 1000 });
     store("t", { sub: "second", until: T0 + 5000 });
     expect(cache.size).toBe(1);
-    clock.t = T0 + 2000;
+    clock.set(T0 + 2000);
     expect(cache.get("t", cfg)?.sub).toBe("second");
   });
 });
