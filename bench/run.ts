@@ -9,8 +9,9 @@
  * measures Socket.IO handshake rates, then runs the micro and memory
  * benchmarks in their own processes, and prints one report. Scenarios are
  * interleaved round by round so that load from other processes falls on
- * all of them alike; figures are medians over the rounds and ratios are to
- * the unprotected route measured in the same run.
+ * all of them alike; rates are medians over the rounds, and each ratio is
+ * the median over the rounds of (rate ÷ the unprotected rate measured just
+ * before it, in the same round). `--rounds N` (1–20) runs more rounds.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { cpus } from "node:os";
@@ -22,9 +23,13 @@ import { formatMicro, type CacheKeyResult, type MicroResult } from "./micro.js";
 import type { MemoryResult } from "./memory.js";
 
 const quick = process.argv.includes("--quick");
-const SETTINGS = quick
-  ? { rounds: 1, seconds: 2, warmupSeconds: 1, coldPool: 500, memoryTokens: 20_000 }
-  : { rounds: 3, seconds: 5, warmupSeconds: 2, coldPool: 2_000, memoryTokens: 100_000 };
+const roundsArg = process.argv.indexOf("--rounds");
+const SETTINGS = {
+  ...(quick
+    ? { rounds: 1, seconds: 2, warmupSeconds: 1, coldPool: 500, memoryTokens: 20_000 }
+    : { rounds: 3, seconds: 5, warmupSeconds: 2, coldPool: 2_000, memoryTokens: 100_000 }),
+  ...(roundsArg === -1 ? {} : { rounds: Math.max(1, Math.min(20, Number(process.argv[roundsArg + 1]) || 1)) }),
+};
 const CONNECTIONS = 50;
 const SOCKET_CONCURRENCY = 20;
 const DEFAULT_CACHE_SIZE = 10_000;
@@ -68,6 +73,8 @@ async function startServer(kind: ServerKind, env: Record<string, string>, label:
 interface Sample {
   rate: number;
   cpuPerOp: number;
+  /** Rate over the unprotected server's rate measured just before, in the same round: robust to drifting load. */
+  ratio?: number;
 }
 
 /** One autocannon run; every connection walks `tokens` in order. Throws on any non-2xx answer or socket error. */
@@ -165,7 +172,12 @@ async function measureServers(parts: Set<Part>): Promise<string[]> {
 
   const http = new Map<string, Sample[]>();
   const sockets = new Map<string, Sample[]>();
-  const record = (samples: Map<string, Sample[]>, name: string, sample: Sample) => samples.set(name, [...(samples.get(name) ?? []), sample]);
+  // Each block (one algorithm's scenarios, or the handshake scenarios, of one round) starts with the unprotected server.
+  let blockBase = Number.NaN;
+  const record = (samples: Map<string, Sample[]>, name: string, sample: Sample) => {
+    if (name === "baseline") blockBase = sample.rate;
+    samples.set(name, [...(samples.get(name) ?? []), { ...sample, ratio: sample.rate / blockBase }]);
+  };
   try {
     log("warming up");
     for (const s of httpScenarios.slice(0, 6)) await runHttp(s.server, s.tokens, warmupSeconds);
@@ -183,15 +195,17 @@ async function measureServers(parts: Set<Part>): Promise<string[]> {
 
   const report: string[] = [];
   const med = (samples: Map<string, Sample[]>, name: string, pick: (s: Sample) => number) => median((samples.get(name) ?? []).map(pick));
+  /** "rate  ratio× [lowest–highest ratio]": the ratio is the median of the per-round ratios. */
+  const rateAndRatio = (samples: Map<string, Sample[]>, name: string) => {
+    const ratios = (samples.get(name) ?? []).map((s) => s.ratio ?? Number.NaN);
+    const spread = name === "baseline" ? "" : ` [${fmt(Math.min(...ratios), 2)}–${fmt(Math.max(...ratios), 2)}]`;
+    return `${fmt(med(samples, name, (s) => s.rate))} ${fmt(median(ratios), 2)}×${spread}`;
+  };
   if (http.size > 0) {
-    const base = med(http, "baseline", (s) => s.rate);
-    const cell = (name: string) => {
-      const rate = med(http, name, (s) => s.rate);
-      return `${fmt(rate)} (${fmt(rate / base, 2)}×) ${fmt(med(http, name, (s) => s.cpuPerOp))} µs`;
-    };
+    const cell = (name: string) => `${rateAndRatio(http, name)} ${fmt(med(http, name, (s) => s.cpuPerOp))} µs`;
     report.push(
       table([
-        ["HTTP GET: req/s (ratio to unprotected), server CPU per request", ...BENCH_ALGORITHMS],
+        ["HTTP GET: req/s, ratio to unprotected [range over rounds], server CPU/request", ...BENCH_ALGORITHMS],
         ["unprotected IOServer route", cell("baseline"), "", ""],
         ["same route, middleware that does nothing", cell("noop"), "", ""],
         ["ioserver-oidc, warm (same token)", ...BENCH_ALGORITHMS.map((alg) => cell(`warm ${alg}`))],
@@ -202,14 +216,10 @@ async function measureServers(parts: Set<Part>): Promise<string[]> {
     );
   }
   if (sockets.size > 0) {
-    const base = med(sockets, "baseline", (s) => s.rate);
-    const row = (label: string, name: string) => {
-      const rate = med(sockets, name, (s) => s.rate);
-      return [label, `${fmt(rate)} (${fmt(rate / base, 2)}×)`, `${fmt(med(sockets, name, (s) => s.cpuPerOp))} µs`];
-    };
+    const row = (label: string, name: string) => [label, rateAndRatio(sockets, name), `${fmt(med(sockets, name, (s) => s.cpuPerOp))} µs`];
     report.push(
       table([
-        ["Socket.IO handshakes (websocket, RS256 token)", "conn/s (ratio)", "server CPU/conn"],
+        ["Socket.IO handshakes (websocket, RS256 token)", "conn/s, ratio [range]", "server CPU/conn"],
         row("unprotected namespace", "baseline"),
         row("ioserver-oidc (same token)", "oidc"),
         row("0.1.x-style peer", "peer"),
