@@ -47,6 +47,10 @@ export interface OidcConfig {
    * re-authenticated; `"ignore"` keeps it open.
    */
   socketExpiry: SocketExpiryPolicy;
+  /** Most verified tokens kept in memory (`AUTH_SERVICE_TOKEN_CACHE_SIZE`), default 10000; 0 turns the cache off. */
+  tokenCacheSize: number;
+  /** Longest a verified token is served from the cache (`AUTH_SERVICE_TOKEN_CACHE_TTL`), default 300; never past its `exp`. */
+  tokenCacheTtlSeconds: number;
 }
 
 /** The values `AUTH_SERVICE_SOCKET_EXPIRY` accepts. */
@@ -83,6 +87,10 @@ const oneOf = <T extends string>(allowed: readonly T[]): Parser<T> => (raw, name
   const value = raw.trim().toLowerCase();
   return (allowed as readonly string[]).includes(value) ? (value as T) : fail(name, `must be one of ${allowed.join(", ")} (got "${raw}")`);
 };
+const count: Parser<number> = (raw, name) => {
+  const value = Number(raw);
+  return /^\d+$/.test(raw.trim()) && Number.isSafeInteger(value) ? value : fail(name, `must be a whole number ≥ 0 (got "${raw}")`);
+};
 const bool: Parser<boolean> = (raw, name) => {
   const v = raw.trim().toLowerCase();
   if (v === "true" || v === "1") return true;
@@ -109,6 +117,8 @@ const SETTINGS: { [K in keyof OidcConfig]-?: Setting<K> } = {
   jwksStaleSeconds: { env: "AUTH_SERVICE_JWKS_STALE", parse: seconds },
   allowInsecureHttp: { env: "AUTH_SERVICE_ALLOW_INSECURE_HTTP", parse: bool },
   socketExpiry: { env: "AUTH_SERVICE_SOCKET_EXPIRY", parse: oneOf(SOCKET_EXPIRY_POLICIES) },
+  tokenCacheSize: { env: "AUTH_SERVICE_TOKEN_CACHE_SIZE", parse: count },
+  tokenCacheTtlSeconds: { env: "AUTH_SERVICE_TOKEN_CACHE_TTL", parse: seconds },
 };
 
 /** The environment variable behind each `OidcConfig` field (for docs and error messages). */
@@ -189,6 +199,10 @@ function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) 
     if (value > max) return fail(nameOf(field), `must be at most ${max}`);
     return value;
   };
+  const wholeNumber = (field: "tokenCacheSize", fallback: number): number => {
+    const value = num(field, fallback);
+    return Number.isSafeInteger(value) ? value : fail(nameOf(field), "must be a whole number");
+  };
   const strings = (field: "tokenTypes" | "authorizedParties"): string[] => {
     const value = input[field] ?? [];
     if (!Array.isArray(value) || value.some((v) => typeof v !== "string" || v === "")) fail(nameOf(field), "must be a list of non-empty strings");
@@ -221,5 +235,7 @@ function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) 
     jwksStaleSeconds: num("jwksStaleSeconds", 3600),
     allowInsecureHttp,
     socketExpiry,
+    tokenCacheSize: wholeNumber("tokenCacheSize", 10_000),
+    tokenCacheTtlSeconds: num("tokenCacheTtlSeconds", 300),
   }) as OidcConfig;
 }
