@@ -47,6 +47,10 @@ export interface OidcConfig {
    * re-authenticated; `"ignore"` keeps it open.
    */
   socketExpiry: SocketExpiryPolicy;
+  /** Most verified tokens kept in memory (`AUTH_SERVICE_TOKEN_CACHE_SIZE`), default 10000; 0 turns the cache off. */
+  tokenCacheSize: number;
+  /** Longest a verified token is served from the cache (`AUTH_SERVICE_TOKEN_CACHE_TTL`), default 300; never past its `exp`. */
+  tokenCacheTtlSeconds: number;
 }
 
 /** The values `AUTH_SERVICE_SOCKET_EXPIRY` accepts. */
@@ -79,10 +83,13 @@ const seconds: Parser<number> = (raw, name) => {
   const value = Number(raw);
   return raw.trim() !== "" && Number.isFinite(value) && value >= 0 ? value : fail(name, `must be a number of seconds ≥ 0 (got "${raw}")`);
 };
-const wholeNumber: Parser<number> = (raw, name) => (/^\d+$/.test(raw) ? Number(raw) : fail(name, `must be a whole number ≥ 0 (got "${raw}")`));
 const oneOf = <T extends string>(allowed: readonly T[]): Parser<T> => (raw, name) => {
   const value = raw.trim().toLowerCase();
   return (allowed as readonly string[]).includes(value) ? (value as T) : fail(name, `must be one of ${allowed.join(", ")} (got "${raw}")`);
+};
+const count: Parser<number> = (raw, name) => {
+  const value = Number(raw);
+  return /^\d+$/.test(raw.trim()) && Number.isSafeInteger(value) ? value : fail(name, `must be a whole number ≥ 0 (got "${raw}")`);
 };
 const bool: Parser<boolean> = (raw, name) => {
   const v = raw.trim().toLowerCase();
@@ -103,13 +110,15 @@ const SETTINGS: { [K in keyof OidcConfig]-?: Setting<K> } = {
   maxTokenAgeSeconds: { env: "AUTH_SERVICE_MAX_TOKEN_AGE", parse: seconds },
   tokenTypes: { env: "AUTH_SERVICE_TOKEN_TYPES", parse: list },
   authorizedParties: { env: "AUTH_SERVICE_AUTHORIZED_PARTIES", parse: list },
-  maxTokenBytes: { env: "AUTH_SERVICE_MAX_TOKEN_BYTES", parse: wholeNumber },
+  maxTokenBytes: { env: "AUTH_SERVICE_MAX_TOKEN_BYTES", parse: count },
   jwksTimeoutSeconds: { env: "AUTH_SERVICE_JWKS_TIMEOUT", parse: seconds },
   jwksCooldownSeconds: { env: "AUTH_SERVICE_JWKS_COOLDOWN", parse: seconds },
   jwksMaxAgeSeconds: { env: "AUTH_SERVICE_JWKS_MAX_AGE", parse: seconds },
   jwksStaleSeconds: { env: "AUTH_SERVICE_JWKS_STALE", parse: seconds },
   allowInsecureHttp: { env: "AUTH_SERVICE_ALLOW_INSECURE_HTTP", parse: bool },
   socketExpiry: { env: "AUTH_SERVICE_SOCKET_EXPIRY", parse: oneOf(SOCKET_EXPIRY_POLICIES) },
+  tokenCacheSize: { env: "AUTH_SERVICE_TOKEN_CACHE_SIZE", parse: count },
+  tokenCacheTtlSeconds: { env: "AUTH_SERVICE_TOKEN_CACHE_TTL", parse: seconds },
 };
 
 /** The environment variable behind each `OidcConfig` field (for docs and error messages). */
@@ -197,6 +206,10 @@ function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) 
     if (value > max) return fail(nameOf(field), `must be at most ${max}`);
     return value;
   };
+  const wholeNumber = (field: "tokenCacheSize" | "maxTokenBytes", fallback: number): number => {
+    const value = num(field, fallback);
+    return Number.isSafeInteger(value) ? value : fail(nameOf(field), "must be a whole number");
+  };
   const strings = (field: "tokenTypes" | "authorizedParties"): string[] => {
     const value = input[field] ?? [];
     if (!Array.isArray(value) || value.some((v) => typeof v !== "string" || v === "")) fail(nameOf(field), "must be a list of non-empty strings");
@@ -208,8 +221,7 @@ function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) 
     fail(nameOf("socketExpiry"), `must be one of ${SOCKET_EXPIRY_POLICIES.join(", ")} (got "${String(socketExpiry)}")`);
   }
 
-  const maxTokenBytes = num("maxTokenBytes", 8192);
-  if (!Number.isInteger(maxTokenBytes)) fail(nameOf("maxTokenBytes"), "must be a whole number of bytes");
+  const maxTokenBytes = wholeNumber("maxTokenBytes", 8192);
   if (maxTokenBytes < 64) fail(nameOf("maxTokenBytes"), "must be at least 64");
 
   return Object.freeze({
@@ -230,5 +242,7 @@ function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) 
     jwksStaleSeconds: num("jwksStaleSeconds", 3600),
     allowInsecureHttp,
     socketExpiry,
+    tokenCacheSize: wholeNumber("tokenCacheSize", 10_000),
+    tokenCacheTtlSeconds: num("tokenCacheTtlSeconds", 300),
   }) as OidcConfig;
 }

@@ -11,6 +11,7 @@ import { AppHandleSessionRegistrar } from "./services/SocketSessionRegistrar.js"
 import { AuthPipeline } from "./services/AuthPipeline.js";
 import { SocketServerRegistry } from "./services/SocketServerRegistry.js";
 import { RoomSessionRevoker } from "./services/SessionRevoker.js";
+import { BoundedVerifiedTokenCache } from "./services/VerifiedTokenCache.js";
 
 /**
  * A new, isolated container with every default binding. Nothing resolved
@@ -18,8 +19,8 @@ import { RoomSessionRevoker } from "./services/SessionRevoker.js";
  * IOServer instance, and bind middleware classes to it with
  * `bindOidcMiddlewares(container)`.
  *
- * Shared collaborators (config, key sets, verifier, logger, the Socket.IO
- * server registry and the session revoker) are singletons
+ * Shared collaborators (config, key sets, verified-token cache, verifier,
+ * logger, the Socket.IO server registry and the session revoker) are singletons
  * of this container; the appHandle adapters (provisioner, session
  * registrar) are container-scoped, so each middleware `handle(appHandle)`
  * gets its own, bound to that IOServer's appHandle.
@@ -37,6 +38,7 @@ export function createOidcContainer(): DependencyContainer {
   c.register(TOKENS.Logger, { useFactory: instanceCachingFactory((r) => createOidcLogger(undefined, r.resolve(TOKENS.Environment).AUTH_SERVICE_LOG_LEVEL)) });
   c.register(TOKENS.ConfigService, { useClass: EnvConfigService }, { lifecycle: Lifecycle.Singleton });
   c.register(TOKENS.KeySetRegistry, { useClass: KeySetRegistry }, { lifecycle: Lifecycle.Singleton });
+  c.register(TOKENS.VerifiedTokenCache, { useClass: BoundedVerifiedTokenCache }, { lifecycle: Lifecycle.Singleton });
   c.register(TOKENS.JwksVerifier, { useClass: JwksVerifier }, { lifecycle: Lifecycle.Singleton });
   c.register(TOKENS.UserProvisioner, { useClass: AppHandleUserProvisioner }, { lifecycle: Lifecycle.ContainerScoped });
   c.register(TOKENS.SocketSessionRegistrar, { useClass: AppHandleSessionRegistrar }, { lifecycle: Lifecycle.ContainerScoped });

@@ -67,6 +67,7 @@ export { KeySetRegistry } from "./services/KeySetRegistry.js";
 export { RoomSessionRevoker, type RevocationOptions, type RevocationTarget, type SessionRevoker } from "./services/SessionRevoker.js";
 export { SocketServerRegistry, type NamespaceHost, type RoomBroadcaster } from "./services/SocketServerRegistry.js";
 export { holdsRole, type AccessRequirement, type PermissionMode } from "./services/AccessRequirement.js";
-export { RemoteKeySet } from "./services/RemoteKeySet.js";
+export { RemoteKeySet, type KeysRemovedListener } from "./services/RemoteKeySet.js";
+export { BoundedVerifiedTokenCache, type VerifiedTokenCache, type Verification } from "./services/VerifiedTokenCache.js";
 export { systemClock, type Clock } from "./services/Clock.js";
 export { createOidcLogger } from "./services/logger.js";

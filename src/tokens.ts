@@ -9,6 +9,7 @@ import type { KeySetRegistry } from "./services/KeySetRegistry.js";
 import type { AuthPipeline } from "./services/AuthPipeline.js";
 import type { SessionRevoker } from "./services/SessionRevoker.js";
 import type { SocketServerRegistry } from "./services/SocketServerRegistry.js";
+import type { VerifiedTokenCache } from "./services/VerifiedTokenCache.js";
 
 /**
  * Every seam of the package. Bind any of these in an OIDC container
@@ -21,6 +22,8 @@ export const TOKENS = Object.freeze({
   Environment: Symbol("ioserver-oidc.Environment") as InjectionToken<NodeJS.ProcessEnv>,
   /** `TokenVerifier`: signature and claim checks against the JWKS. */
   JwksVerifier: Symbol("ioserver-oidc.JwksVerifier") as InjectionToken<TokenVerifier>,
+  /** `VerifiedTokenCache`: successful verifications, so a repeated token skips the signature check. */
+  VerifiedTokenCache: Symbol("ioserver-oidc.VerifiedTokenCache") as InjectionToken<VerifiedTokenCache>,
   /** One remote key set per JWKS URI, shared by everything in the container. */
   KeySetRegistry: Symbol("ioserver-oidc.KeySetRegistry") as InjectionToken<KeySetRegistry>,
   /** `UserProvisioner`: `findOrCreate(sub, profile)` → local user. */

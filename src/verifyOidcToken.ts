@@ -10,7 +10,8 @@ import type { OidcUserContext } from "./types.js";
 /**
  * Verifies a raw JWT outside IOServer (a worker, a CLI, a custom
  * transport) with the same rules as the middlewares, sharing their JWKS
- * cache. No provisioning happens: `userId` is `sub`, `userRole` comes from
+ * cache and their verified-token cache (an entry only answers calls made
+ * with equal settings). No provisioning happens: `userId` is `sub`, `userRole` comes from
  * the token. Rejects with an `OidcError` (`ERR_AUTH_TOKEN_INVALID`,
  * `ERR_AUTH_UNAVAILABLE`, `ERR_AUTH_MISCONFIGURED`).
  *
@@ -24,6 +25,11 @@ export async function verifyOidcToken(
   config: OidcConfigInput,
   container: DependencyContainer = oidcContainer,
 ): Promise<OidcUserContext> {
-  const verifier = new JwksVerifier(new StaticConfigService(config), container.resolve(TOKENS.KeySetRegistry), container.resolve(TOKENS.Clock));
+  const verifier = new JwksVerifier(
+    new StaticConfigService(config),
+    container.resolve(TOKENS.KeySetRegistry),
+    container.resolve(TOKENS.Clock),
+    container.resolve(TOKENS.VerifiedTokenCache),
+  );
   return buildUserContext(await verifier.verify(rawJwt), undefined);
 }

@@ -53,6 +53,8 @@ describe("readOidcConfigFromEnv: defaults", () => {
       jwksMaxAgeSeconds: 600,
       jwksStaleSeconds: 3600,
       allowInsecureHttp: false,
+      tokenCacheSize: 10_000,
+      tokenCacheTtlSeconds: 300,
     });
   });
 

@@ -1,12 +1,14 @@
 import { inject, injectable } from "tsyringe";
-import { errors as joseErrors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from "jose";
+import { decodeProtectedHeader, errors as joseErrors, UnsecuredJWT, type JWTHeaderParameters, type JWTPayload, type ProtectedHeaderParameters } from "jose";
 import type { OidcConfig } from "../config.js";
 import { ERR_AUTH_TOKEN_INVALID, OidcError } from "../errors.js";
 import { TOKENS } from "../tokens.js";
 import type { VerifiedClaims } from "../types.js";
 import type { Clock } from "./Clock.js";
 import type { ConfigService } from "./ConfigService.js";
+import { verifyJwsSignature } from "./jwsSignature.js";
 import type { KeySetRegistry } from "./KeySetRegistry.js";
+import type { VerifiedTokenCache } from "./VerifiedTokenCache.js";
 
 /** Verifies a raw JWT and returns its claims, or throws an `OidcError`. */
 export interface TokenVerifier {
@@ -21,11 +23,18 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /** Five dot-separated parts: an encrypted JWT (RFC 7516), named apart in the log. */
 const JWE_SHAPE = /^[^.]*\.[^.]*\.[^.]*\.[^.]*\.[^.]*$/;
 
+/** base64url of `{"alg":"none"}`: see `validateClaims`. */
+const UNSECURED_HEADER = "eyJhbGciOiJub25lIn0";
+
 const invalid = (reason: string): OidcError => new OidcError(ERR_AUTH_TOKEN_INVALID, { reason });
 
 /**
- * The default verifier: signature against the configured JWKS (via jose),
- * then the claim rules of RFC 7519, RFC 8725 and, when configured, RFC 9068.
+ * The default verifier: signature against the configured JWKS, then the
+ * claim rules of RFC 7519, RFC 8725 and, when configured, RFC 9068.
+ * jose parses the header and applies the registered-claim rules; the
+ * signature is checked with `node:crypto` (see `jwsSignature.ts`).
+ * Successful verifications are remembered in the `VerifiedTokenCache`, so
+ * a token presented again costs a lookup instead of a signature check.
  */
 @injectable()
 export class JwksVerifier implements TokenVerifier {
@@ -33,6 +42,7 @@ export class JwksVerifier implements TokenVerifier {
     @inject(TOKENS.ConfigService) private readonly configService: ConfigService,
     @inject(TOKENS.KeySetRegistry) private readonly keySets: KeySetRegistry,
     @inject(TOKENS.Clock) private readonly clock: Clock,
+    @inject(TOKENS.VerifiedTokenCache) private readonly cache: VerifiedTokenCache,
   ) {}
 
   /** Validates the configuration and loads the JWKS. */
@@ -42,30 +52,76 @@ export class JwksVerifier implements TokenVerifier {
 
   async verify(token: string): Promise<VerifiedClaims> {
     const config = this.configService.get();
-    // Size and shape are checked before any decoding or crypto.
+    // Size is checked before anything else, even the cache lookup.
     if (typeof token !== "string" || token.length > config.maxTokenBytes) throw invalid(`token longer than ${config.maxTokenBytes} bytes`);
-    if (!COMPACT_JWS.test(token)) throw invalid(JWE_SHAPE.test(token) ? "a JWE (five parts), not a compact JWS: only signed JWTs are accepted" : "not a compact JWS (three base64url parts)");
-
     const keySet = this.keySets.get(config);
-    const nowMs = this.clock.now();
-    let payload: JWTPayload;
-    let header: JWTHeaderParameters;
-    try {
-      ({ payload, protectedHeader: header } = await jwtVerify(token, (h) => keySet.getKey(h.alg, h.kid), {
-        algorithms: config.algorithms,
-        issuer: config.issuer,
-        audience: config.audience,
-        clockTolerance: config.clockToleranceSeconds,
-        maxTokenAge: config.maxTokenAgeSeconds,
-        requiredClaims: ["exp", "sub", "iss"],
-        currentDate: new Date(nowMs),
-      }));
-    } catch (error) {
-      if (error instanceof OidcError) throw error;
-      throw invalid(error instanceof joseErrors.JOSEError ? `${error.code}: ${error.message}` : String(error));
+
+    let cached = this.cache.get(token, config);
+    if (cached !== undefined && !keySet.fresh) {
+      // Aged keys are refreshed as on a full verification; the refresh may drop the key and with it this entry.
+      await keySet.refreshIfAged();
+      cached = this.cache.get(token, config);
     }
+    if (cached !== undefined) return cached;
+
+    if (!COMPACT_JWS.test(token)) throw invalid(JWE_SHAPE.test(token) ? "a JWE (five parts), not a compact JWS: only signed JWTs are accepted" : "not a compact JWS (three base64url parts)");
+    const [encodedHeader = "", encodedPayload = "", encodedSignature = ""] = token.split(".");
+    const header = parseHeader(config, token);
+    const key = await keySet.getKey(header.alg, header.kid);
+    const signingInput = Buffer.from(`${encodedHeader}.${encodedPayload}`, "latin1");
+    if (!(await verifyJwsSignature(header.alg, key, signingInput, Buffer.from(encodedSignature, "base64url")))) {
+      throw invalid("ERR_JWS_SIGNATURE_VERIFICATION_FAILED: signature verification failed");
+    }
+    const nowMs = this.clock.now();
+    const payload = validateClaims(config, encodedPayload, nowMs);
     checkClaims(config, header, payload, nowMs / 1000);
-    return payload as VerifiedClaims;
+    const claims = deepFreeze(payload) as VerifiedClaims;
+    this.cache.set(token, config, { claims, keySet, key, acceptedUntilMs: acceptedUntilMs(config, claims) });
+    return claims;
+  }
+}
+
+type Header = ProtectedHeaderParameters & { alg: string; kid: string | undefined };
+
+/** The protected header, with the JWS rules jose's `jwtVerify` applies before looking for a key. */
+function parseHeader(config: OidcConfig, token: string): Header {
+  let header: ProtectedHeaderParameters;
+  try {
+    header = decodeProtectedHeader(token);
+  } catch {
+    throw invalid("ERR_JWS_INVALID: JWS Protected Header is invalid");
+  }
+  const { alg, kid, crit } = header;
+  if (typeof alg !== "string" || alg === "") throw invalid('ERR_JWS_INVALID: JWS "alg" (Algorithm) Header Parameter missing or invalid');
+  if (!(config.algorithms as string[]).includes(alg)) throw invalid('ERR_JOSE_ALG_NOT_ALLOWED: "alg" (Algorithm) Header Parameter value not allowed');
+  // The only extension a JWS may mark critical is "b64" (RFC 7797), and a JWT must keep its payload encoded.
+  if (crit !== undefined && !(Array.isArray(crit) && crit.length > 0 && crit.every((name) => name === "b64") && header.b64 === true)) {
+    throw invalid('ERR_JOSE_NOT_SUPPORTED: "crit" (Critical) Header Parameter lists an extension that is not supported');
+  }
+  if (kid !== undefined && typeof kid !== "string") throw invalid('"kid" must be a string');
+  return { ...header, alg, kid };
+}
+
+/**
+ * The registered-claim rules (`iss`, `aud`, `exp`, `nbf`, `iat`, max age,
+ * required claims), applied by jose's own claims-set validation. jose only
+ * exposes it through `jwtVerify` (which would check the signature again,
+ * with WebCrypto) and `UnsecuredJWT.decode`, so the payload whose signature
+ * was just verified is wrapped in an unsecured JWT for it. Nothing else of
+ * that JWT is trusted: its header is our constant.
+ */
+function validateClaims(config: OidcConfig, encodedPayload: string, nowMs: number): JWTPayload {
+  try {
+    return UnsecuredJWT.decode(`${UNSECURED_HEADER}.${encodedPayload}.`, {
+      issuer: config.issuer,
+      audience: config.audience,
+      clockTolerance: config.clockToleranceSeconds,
+      maxTokenAge: config.maxTokenAgeSeconds,
+      requiredClaims: ["exp", "sub", "iss"],
+      currentDate: new Date(nowMs),
+    }).payload;
+  } catch (error) {
+    throw invalid(error instanceof joseErrors.JOSEError ? `${error.code}: ${error.message}` : String(error));
   }
 }
 
@@ -89,8 +145,31 @@ function checkClaims(config: OidcConfig, header: JWTHeaderParameters, payload: J
   }
 }
 
+/**
+ * The instant (ms) from which the verification above would refuse these
+ * claims: `exp`, or `iat` + max age, plus the clock tolerance. A cached
+ * acceptance must not outlive it.
+ */
+function acceptedUntilMs(config: OidcConfig, claims: VerifiedClaims): number {
+  const tolerance = config.clockToleranceSeconds;
+  let until = (claims.exp + tolerance) * 1000;
+  if (config.maxTokenAgeSeconds !== undefined && typeof claims.iat === "number") {
+    until = Math.min(until, (claims.iat + config.maxTokenAgeSeconds + tolerance) * 1000);
+  }
+  return until;
+}
+
 /** RFC 7515 §4.1.9: media types compare case-insensitively and "application/" may be omitted. */
 function normalizeMediaType(value: string): string {
   const lower = value.toLowerCase();
   return lower.startsWith("application/") ? lower.slice("application/".length) : lower;
+}
+
+/** Claims may be handed to many requests from the cache: nobody may change them. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }

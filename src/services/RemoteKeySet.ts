@@ -1,4 +1,5 @@
-import { importJWK, type CryptoKey, type JWK } from "jose";
+import { createPublicKey, type JsonWebKey, type KeyObject } from "node:crypto";
+import type { JWK } from "jose";
 import type { Logger } from "pino";
 import { ERR_AUTH_TOKEN_INVALID, ERR_AUTH_UNAVAILABLE, OidcError } from "../errors.js";
 import type { Clock } from "./Clock.js";
@@ -21,6 +22,24 @@ export interface RemoteKeySetOptions {
 /** After a failed fetch, the next attempt waits this long (or the cooldown, if shorter). */
 const FAILURE_RETRY_MS = 5_000;
 
+/** RS* and PS* keys shorter than this are refused (as jose and RFC 7518 §3.3 require). */
+const MIN_RSA_BITS = 2048;
+
+/** Told which verification keys a refresh dropped from the set (only keys that were ever used). */
+export type KeysRemovedListener = (removed: ReadonlySet<KeyObject>) => void;
+
+/**
+ * One published JWK. The record, and so the `KeyObject` imported from it,
+ * survives refreshes for as long as the JWKS lists the same key: the
+ * `KeyObject` identifies "the key that verified a token" over time.
+ */
+interface PublishedKey {
+  readonly jwk: JWK;
+  /** kid, alg and public material: a key whose material changes under the same kid is another key. */
+  readonly fingerprint: string;
+  imported?: KeyObject | OidcError;
+}
+
 /**
  * The keys of one JWKS URI. Fetches are coalesced (any number of concurrent
  * callers share one request), refetches for unknown `kid`s are limited to
@@ -29,7 +48,7 @@ const FAILURE_RETRY_MS = 5_000;
  * header parameter (`jku`, `x5u`, `jwk`, `x5c`) is consulted.
  */
 export class RemoteKeySet {
-  private keys: JWK[] | undefined;
+  private keys: PublishedKey[] | undefined;
   private fetchedAt = Number.NEGATIVE_INFINITY;
   private lastAttemptAt = Number.NEGATIVE_INFINITY;
   /**
@@ -40,7 +59,7 @@ export class RemoteKeySet {
   private lastKidRefetchAt = Number.NEGATIVE_INFINITY;
   private lastFailure: string | undefined;
   private inflight: Promise<void> | undefined;
-  private readonly imported = new WeakMap<JWK, Map<string, Promise<CryptoKey | Uint8Array>>>();
+  private readonly listeners: KeysRemovedListener[] = [];
   private fetches = 0;
 
   constructor(private readonly options: RemoteKeySetOptions) {}
@@ -52,7 +71,7 @@ export class RemoteKeySet {
 
   /** True while the keys are younger than the max age. */
   get fresh(): boolean {
-    return this.keys !== undefined && this.options.clock.now() - this.fetchedAt < this.options.maxAgeMs;
+    return !this.aged(this.options.clock.now());
   }
 
   /** True while an unknown `kid` would not cause a refetch. */
@@ -82,13 +101,33 @@ export class RemoteKeySet {
     if (!this.fresh) await this.reload();
   }
 
-  /** The verification key for a token header, fetching or refetching as the rules allow. */
-  async getKey(alg: string, kid: string | undefined): Promise<CryptoKey | Uint8Array> {
-    const now = this.options.clock.now();
-    if (this.keys === undefined || now - this.fetchedAt >= this.options.maxAgeMs) await this.refreshAged(now);
+  /**
+   * Calls `listener` after every refresh that drops keys, with the
+   * `KeyObject`s of the dropped keys that `getKey` ever returned: whatever
+   * they verified must stop being trusted.
+   */
+  onKeysRemoved(listener: KeysRemovedListener): void {
+    this.listeners.push(listener);
+  }
 
-    let jwk = this.select(alg, kid);
-    if (!jwk) {
+  /**
+   * Refreshes the keys if they are older than the max age (coalesced with
+   * any fetch in flight; after a failure, retried at most every few
+   * seconds). Rejects with `ERR_AUTH_UNAVAILABLE` once the last good keys
+   * are past the stale period.
+   */
+  async refreshIfAged(): Promise<void> {
+    const now = this.options.clock.now();
+    if (this.aged(now)) await this.refreshAged(now);
+  }
+
+  /** The verification key for a token header, fetching or refetching as the rules allow. */
+  async getKey(alg: string, kid: string | undefined): Promise<KeyObject> {
+    const now = this.options.clock.now();
+    if (this.aged(now)) await this.refreshAged(now);
+
+    let published = this.select(alg, kid);
+    if (!published) {
       // An unknown kid may be a freshly rotated key: one refetch, then a cooldown.
       let pending = this.inflight;
       if (!pending && !this.coolingDown && this.mayRetry(now)) {
@@ -96,16 +135,20 @@ export class RemoteKeySet {
         pending = this.startFetch(now);
       }
       if (pending) await pending.catch(() => undefined);
-      jwk = this.select(alg, kid);
+      published = this.select(alg, kid);
     }
-    if (!jwk) {
+    if (!published) {
       // While the endpoint is failing we cannot tell a new key from a forged one: not the client's fault.
       if (this.lastFailure !== undefined) throw this.unavailable(now);
       throw new OidcError(ERR_AUTH_TOKEN_INVALID, {
         reason: kid === undefined ? `no single JWKS key matches alg ${alg} without a kid` : `no JWKS key matches kid and alg ${alg}`,
       });
     }
-    return this.importKey(jwk, alg);
+    return this.importKey(published);
+  }
+
+  private aged(now: number): boolean {
+    return this.keys === undefined || now - this.fetchedAt >= this.options.maxAgeMs;
   }
 
   /** Refreshes aged (or missing) keys; serves stale keys within the stale period if that fails. */
@@ -128,7 +171,7 @@ export class RemoteKeySet {
     const fetching = downloadJwks(uri, timeoutMs).then(
       (keys) => {
         if (this.lastFailure !== undefined) logger.info({ jwksUri: uri }, "JWKS reachable again");
-        this.keys = keys;
+        this.replaceKeys(keys);
         this.fetchedAt = this.options.clock.now();
         this.lastFailure = undefined;
       },
@@ -146,25 +189,39 @@ export class RemoteKeySet {
     return this.inflight;
   }
 
-  private select(alg: string, kid: string | undefined): JWK | undefined {
-    const candidates = (this.keys ?? []).filter((jwk) => (kid === undefined || jwk.kid === kid) && jwkMatchesAlgorithm(jwk, alg));
+  /** Installs a freshly fetched set, keeping the records of unchanged keys and reporting the dropped ones. */
+  private replaceKeys(jwks: JWK[]): void {
+    const previous = new Map((this.keys ?? []).map((key) => [key.fingerprint, key]));
+    this.keys = jwks.map((jwk) => {
+      const fingerprint = fingerprintOf(jwk);
+      const kept = previous.get(fingerprint);
+      previous.delete(fingerprint);
+      return kept ?? { jwk, fingerprint };
+    });
+    const removed = new Set<KeyObject>();
+    for (const key of previous.values()) if (key.imported !== undefined && !(key.imported instanceof OidcError)) removed.add(key.imported);
+    if (removed.size === 0) return;
+    for (const listener of this.listeners) {
+      try {
+        listener(removed);
+      } catch (error) {
+        this.options.logger.error({ jwksUri: this.options.uri, reason: (error as Error)?.message }, "JWKS key removal listener threw");
+      }
+    }
+  }
+
+  private select(alg: string, kid: string | undefined): PublishedKey | undefined {
+    const candidates = (this.keys ?? []).filter(({ jwk }) => (kid === undefined || jwk.kid === kid) && jwkMatchesAlgorithm(jwk, alg));
     // Without a kid, only an unambiguous key may be used.
     if (kid === undefined && candidates.length !== 1) return undefined;
     return candidates[0];
   }
 
-  private importKey(jwk: JWK, alg: string): Promise<CryptoKey | Uint8Array> {
-    let byAlg = this.imported.get(jwk);
-    if (!byAlg) this.imported.set(jwk, (byAlg = new Map()));
-    let key = byAlg.get(alg);
-    if (!key) {
-      key = importJWK(jwk, alg).catch((error: unknown) => {
-        byAlg.delete(alg);
-        throw new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: `JWKS key unusable for ${alg}: ${(error as Error).message}` });
-      });
-      byAlg.set(alg, key);
-    }
-    return key;
+  /** Imports a published key once; the outcome, usable or not, is kept with it. */
+  private importKey(key: PublishedKey): KeyObject {
+    key.imported ??= importPublicKey(key.jwk);
+    if (key.imported instanceof OidcError) throw key.imported;
+    return key.imported;
   }
 
   private unavailable(now: number): OidcError {
@@ -174,4 +231,22 @@ export class RemoteKeySet {
       retryAfter: Math.max(1, Math.ceil((retryAt - now) / 1000)),
     });
   }
+}
+
+function importPublicKey(jwk: JWK): KeyObject | OidcError {
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: jwk as JsonWebKey, format: "jwk" });
+  } catch (error) {
+    return new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: `JWKS key unusable: ${(error as Error).message}` });
+  }
+  const bits = key.asymmetricKeyDetails?.modulusLength;
+  if (bits !== undefined && bits < MIN_RSA_BITS) {
+    return new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: `JWKS key unusable: RSA modulus shorter than ${MIN_RSA_BITS} bits` });
+  }
+  return key;
+}
+
+function fingerprintOf(jwk: JWK): string {
+  return JSON.stringify([jwk.kid, jwk.alg, jwk.kty, jwk.crv, jwk.n, jwk.e, jwk.x, jwk.y]);
 }

@@ -5,7 +5,14 @@ const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
 /** String elements only; an empty string names no role or permission. */
 function stringArray(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string" && v !== "") : [];
+  const strings: string[] = [];
+  if (!Array.isArray(value)) return strings;
+  // An index loop: Array.prototype.filter takes a slow path on frozen arrays, and verified claims are frozen.
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (typeof item === "string" && item !== "") strings.push(item);
+  }
+  return strings;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -319,7 +319,7 @@ const cases: Case[] = [
   ),
   tokenCase("kid with path traversal", async (f) => attackerSigned(f, strictClaims(f), { kid: "../../../../etc/passwd", ...strictHeader }), invalid(/no JWKS key matches kid/)),
   tokenCase("kid that is a URL to another host", async (f) => attackerSigned(f, strictClaims(f), { kid: `${f.trap.url}/keys/1`, ...strictHeader }), invalid(/no JWKS key matches kid/)),
-  tokenCase("kid that is not a string", async (f) => attackerSigned(f, strictClaims(f), { kid: 1, ...strictHeader }), invalid(/no JWKS key matches kid/)),
+  tokenCase("kid that is not a string", async (f) => attackerSigned(f, strictClaims(f), { kid: 1, ...strictHeader }), invalid(/"kid" must be a string/)),
   tokenCase(
     "jku pointing to the attacker's JWKS",
     async (f) => attackerSigned(f, strictClaims(f), { kid: f.attacker.kid, jku: `${f.trap.url}/jwks`, ...strictHeader }),
@@ -359,7 +359,7 @@ const cases: Case[] = [
     invalid(/"crit"/),
   ),
   tokenCase("b64 false without crit", async (f) => f.mint({}, { header: { b64: false } }), invalid(/"b64"/)),
-  tokenCase("b64 false with crit (unencoded payload)", async (f) => f.issuer.sign("abc", { ...strictHeader, b64: false, crit: ["b64"] }, { encodePayload: false }), invalid(/unencoded payload/)),
+  tokenCase("b64 false with crit (unencoded payload)", async (f) => f.issuer.sign("abc", { ...strictHeader, b64: false, crit: ["b64"] }, { encodePayload: false }), invalid(/"crit" \(Critical\) Header Parameter lists an extension that is not supported/)),
   tokenCase(
     "nested JWT (cty JWT, a signed JWT as payload)",
     async (f) => f.issuer.sign(await f.mint(), { ...strictHeader, cty: "JWT" }),

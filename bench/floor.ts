@@ -1,0 +1,45 @@
+/**
+ * The floor: a middleware that only checks the token's signature with
+ * `node:crypto.verify` (thread-pool callback form, like ioserver-oidc), the
+ * key picked by `kid` from the JWKS loaded once. No claim checks, no
+ * context: the least any verifier must do per request, so the distance
+ * between it and ioserver-oidc's cold path is our own overhead.
+ */
+import { createPublicKey, verify, type JsonWebKey, type KeyObject, type VerifyKeyObjectInput } from "node:crypto";
+import type { FastifyReply, FastifyRequest } from "fastify";
+
+const SCHEMES: Record<string, { hash: string | null; options?: Omit<VerifyKeyObjectInput, "key"> }> = {
+  RS256: { hash: "sha256" },
+  ES256: { hash: "sha256", options: { dsaEncoding: "ieee-p1363" } },
+  EdDSA: { hash: null },
+};
+
+let keys: Promise<Map<string, KeyObject>> | undefined;
+
+async function loadKeys(): Promise<Map<string, KeyObject>> {
+  const jwks = (await (await fetch(process.env.AUTH_SERVICE_JWKS_URI ?? "")).json()) as { keys: (JsonWebKey & { kid: string })[] };
+  return new Map(jwks.keys.map((jwk) => [jwk.kid, createPublicKey({ key: jwk, format: "jwk" })]));
+}
+
+async function signatureValid(token: string): Promise<boolean> {
+  const firstDot = token.indexOf(".");
+  const lastDot = token.lastIndexOf(".");
+  const header = JSON.parse(Buffer.from(token.slice(0, firstDot), "base64url").toString()) as { alg: string; kid: string };
+  const key = (await (keys ??= loadKeys())).get(header.kid);
+  const scheme = SCHEMES[header.alg];
+  if (!key || !scheme) return false;
+  return new Promise((resolve) => {
+    verify(scheme.hash, Buffer.from(token.slice(0, lastDot)), { key, ...scheme.options }, Buffer.from(token.slice(lastDot + 1), "base64url"), (error, valid) =>
+      resolve(!error && valid),
+    );
+  });
+}
+
+export class FloorHttpMiddleware {
+  handle(): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
+    return async (request, reply) => {
+      const token = request.headers.authorization?.slice("Bearer ".length) ?? "";
+      return (await signatureValid(token)) ? undefined : reply.status(401).send({ code: "ERR_AUTH_TOKEN_INVALID" });
+    };
+  }
+}
