@@ -1,7 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import type { Socket } from "socket.io";
 import { ERR_AUTH_MISCONFIGURED, OidcError } from "./errors.js";
-import { readAuth } from "./transport/authState.js";
+import { copyContext, readAuth } from "./transport/authState.js";
 import type { OidcUserContext } from "./types.js";
 
 /**
@@ -52,5 +52,5 @@ export function getAuth(target: FastifyRequest | Socket): OidcUserContext {
       reason: "getAuth() called where no authentication middleware ran",
     });
   }
-  return auth.context;
+  return copyContext(auth.context);
 }

@@ -23,6 +23,17 @@ test("reads the middleware's record, not the public fields a handler may have ov
   expect(getAuth(socket).userId).toBe("1");
 });
 
+test("hands out copies: editing what getAuth() returned changes neither the record nor a later getAuth()", () => {
+  const request = {} as FastifyRequest;
+  attachAuth(request, result);
+  const first = getAuth(request);
+  first.roles.push("root");
+  first.permissions.push("everything");
+  (first.features as Record<string, unknown>).beta = false;
+  expect(getAuth(request)).toEqual(context);
+  expect(result.context.roles).toEqual(["admin"]);
+});
+
 test("public fields alone (no middleware ran) do not count as authentication", () => {
   const forged = { sub: "alice", userId: "1", userRole: "admin", roles: ["admin"], permissions: [], features: {} } as unknown as FastifyRequest;
   expect(() => getAuth(forged)).toThrow(expect.objectContaining({ name: "OidcError", code: "ERR_AUTH_MISCONFIGURED", statusCode: 500 }));

@@ -63,9 +63,8 @@ export class AuthPipeline {
       }
       // Any truthy flag refuses (fail closed): JS hosts and SQLite-backed stores return 1, not true.
       if (user?.isDisabled) throw new OidcError(ERR_USER_DISABLED, { reason: "provisioner reports the account disabled" });
-      // Frozen through and through: guards and getAuth() read this identity, and no handler may change it.
-      const context = freezeDeep(buildUserContext(claims, user));
-      return Object.freeze({ context, claims, localRole: localRoleOf(user) });
+      // The recorded identity: the transports only hand out copies of it (attachAuth, getAuth), so no handler can change it.
+      return Object.freeze({ context: buildUserContext(claims, user), claims, localRole: localRoleOf(user) });
     } catch (error) {
       const refusal = clientSafe(toOidcError(error, ERR_AUTH_TOKEN_INVALID));
       logRefusal(this.logger, refusal, { transport });
@@ -81,15 +80,6 @@ export class AuthPipeline {
       throw toOidcError(error, ERR_AUTH_TOKEN_INVALID);
     }
   }
-}
-
-/** Freezes `value` and every array and object in it (a context is JSON data: no cycles). */
-function freezeDeep<T>(value: T): T {
-  if (value !== null && typeof value === "object") {
-    for (const inner of Object.values(value)) freezeDeep(inner);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 /**

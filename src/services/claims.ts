@@ -25,7 +25,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * A deep copy of JSON data: arrays and plain objects at any depth are
  * copied, prototype-polluting keys dropped wherever they appear.
  */
-function safeCopy(value: unknown): unknown {
+export function safeCopy(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(safeCopy);
   if (!isPlainObject(value)) return value;
   const copy: OidcFeatures = {};

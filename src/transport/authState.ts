@@ -1,5 +1,7 @@
 import type { AccessRequirement } from "../services/AccessRequirement.js";
 import type { AuthResult } from "../services/AuthPipeline.js";
+import { safeCopy } from "../services/claims.js";
+import type { OidcFeatures, OidcUserContext } from "../types.js";
 
 /**
  * Where the authentication middleware leaves its result for the guards
@@ -12,13 +14,19 @@ const ADMISSIONS = Symbol.for("ioserver-oidc.admissions");
 type Carrier = object & { [AUTH_STATE]?: AuthResult; [ADMISSIONS]?: AccessRequirement[] };
 
 /**
- * Puts the context fields on the request/socket and keeps the full result
- * for guards and `getAuth`. The public fields get their own copies: a
- * handler may edit them, the recorded identity stays as authenticated.
+ * A copy of a recorded context for code outside the package. The recorded
+ * one is only ever read by the guards; handing out copies (rather than
+ * freezing it on every request) keeps it as authenticated whatever a
+ * handler does with what it got.
  */
+export function copyContext(context: OidcUserContext): OidcUserContext {
+  const { sub, userId, userRole, roles, permissions, features } = context;
+  return { sub, userId, userRole, roles: [...roles], permissions: [...permissions], features: safeCopy(features) as OidcFeatures };
+}
+
+/** Puts a copy of the context fields on the request/socket and records the full result for guards and `getAuth`. */
 export function attachAuth(target: object, result: AuthResult): void {
-  const { roles, permissions, features } = result.context;
-  Object.assign(target, result.context, { roles: [...roles], permissions: [...permissions], features: structuredClone(features) });
+  Object.assign(target, copyContext(result.context));
   (target as Carrier)[AUTH_STATE] = result;
 }
 
