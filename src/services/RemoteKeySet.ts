@@ -139,7 +139,8 @@ export class RemoteKeySet {
     }
     if (!published) {
       // While the endpoint is failing we cannot tell a new key from a forged one: not the client's fault.
-      if (this.lastFailure !== undefined) throw this.unavailable(now);
+      // This kid is looked up again only once the unknown-kid cooldown is over too.
+      if (this.lastFailure !== undefined) throw this.unavailable(now, this.lastKidRefetchAt + this.options.cooldownMs);
       throw new OidcError(ERR_AUTH_TOKEN_INVALID, {
         reason: kid === undefined ? `no single JWKS key matches alg ${alg} without a kid` : `no JWKS key matches kid and alg ${alg}`,
       });
@@ -224,8 +225,9 @@ export class RemoteKeySet {
     return key.imported;
   }
 
-  private unavailable(now: number): OidcError {
-    const retryAt = this.lastAttemptAt + Math.min(FAILURE_RETRY_MS, this.options.cooldownMs);
+  /** The 503 refusal; `Retry-After` is the time until the next fetch that could help, at least 1 s. */
+  private unavailable(now: number, notBefore = Number.NEGATIVE_INFINITY): OidcError {
+    const retryAt = Math.max(notBefore, this.lastAttemptAt + Math.min(FAILURE_RETRY_MS, this.options.cooldownMs));
     return new OidcError(ERR_AUTH_UNAVAILABLE, {
       reason: `JWKS ${this.options.uri} unavailable: ${this.lastFailure ?? "no keys"}`,
       retryAfter: Math.max(1, Math.ceil((retryAt - now) / 1000)),

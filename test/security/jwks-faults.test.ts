@@ -266,10 +266,16 @@ describe("outages: 503 ERR_AUTH_UNAVAILABLE with Retry-After, warned once", () =
     await issuer.pause();
     advanceSeconds(app.clock, COOLDOWN);
     const token = await issuer.mint({}, { now: seconds(app.clock), header: { kid: randomUUID() } });
-    expect(await present(token)).toEqual(unavailable(RETRY));
+    // The failed refetch started the unknown-kid cooldown: no kid is looked up again before it ends.
+    expect(await present(token)).toEqual(unavailable(COOLDOWN));
     expect(app.keySet().fetchCount).toBe(2);
     // A token whose key is cached is still accepted meanwhile.
     expect(await present(await mint())).toEqual(ACCEPTED);
+    // Later, within that cooldown: Retry-After counts to its end, not to the 5 s failure retry.
+    advanceSeconds(app.clock, 10);
+    const another = await issuer.mint({}, { now: seconds(app.clock), header: { kid: randomUUID() } });
+    expect(await present(another)).toEqual(unavailable(COOLDOWN - 10));
+    expect(app.keySet().fetchCount).toBe(2);
   });
 
   test("refusals during an outage are logged at debug; the warning is written once", async () => {
