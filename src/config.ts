@@ -200,9 +200,10 @@ function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) 
     }
   }
 
-  const num = (field: keyof OidcConfig, fallback: number, max = Number.MAX_SAFE_INTEGER): number => {
+  const num = (field: keyof OidcConfig, fallback: number, max = Number.MAX_SAFE_INTEGER, min = 0): number => {
     const value = (input[field] as number | undefined) ?? fallback;
     if (typeof value !== "number" || !Number.isFinite(value) || value < 0) return fail(nameOf(field), "must be a number ≥ 0");
+    if (value < min) return fail(nameOf(field), `must be at least ${min}`);
     if (value > max) return fail(nameOf(field), `must be at most ${max}`);
     return value;
   };
@@ -236,9 +237,10 @@ function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) 
     tokenTypes: strings("tokenTypes"),
     authorizedParties: strings("authorizedParties"),
     maxTokenBytes,
-    jwksTimeoutSeconds: num("jwksTimeoutSeconds", 5),
+    // 0 would abort every fetch, and a max age under 1 s would fetch the JWKS on nearly every request.
+    jwksTimeoutSeconds: num("jwksTimeoutSeconds", 5, Number.MAX_SAFE_INTEGER, 0.01),
     jwksCooldownSeconds: num("jwksCooldownSeconds", 30),
-    jwksMaxAgeSeconds: num("jwksMaxAgeSeconds", 600),
+    jwksMaxAgeSeconds: num("jwksMaxAgeSeconds", 600, Number.MAX_SAFE_INTEGER, 1),
     jwksStaleSeconds: num("jwksStaleSeconds", 3600),
     allowInsecureHttp,
     socketExpiry,

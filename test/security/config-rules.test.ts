@@ -92,6 +92,9 @@ describe("numeric bounds and defaults", () => {
     [{ AUTH_SERVICE_CLOCK_TOLERANCE: "-1" }, "AUTH_SERVICE_CLOCK_TOLERANCE must be a number of seconds"],
     [{ AUTH_SERVICE_MAX_TOKEN_BYTES: "10" }, "AUTH_SERVICE_MAX_TOKEN_BYTES must be at least 64"],
     [{ AUTH_SERVICE_JWKS_TIMEOUT: "soon" }, "AUTH_SERVICE_JWKS_TIMEOUT must be a number of seconds"],
+    [{ AUTH_SERVICE_JWKS_TIMEOUT: "0" }, "AUTH_SERVICE_JWKS_TIMEOUT must be at least 0.01"],
+    [{ AUTH_SERVICE_JWKS_MAX_AGE: "0" }, "AUTH_SERVICE_JWKS_MAX_AGE must be at least 1"],
+    [{ AUTH_SERVICE_JWKS_MAX_AGE: "0.5" }, "AUTH_SERVICE_JWKS_MAX_AGE must be at least 1"],
     [{ AUTH_SERVICE_ALLOW_INSECURE_HTTP: "yes" }, 'AUTH_SERVICE_ALLOW_INSECURE_HTTP must be "true" or "false"'],
   ])("%j is refused", (env, message) => {
     expect(refusal(env)).toContain(message);
