@@ -6,6 +6,9 @@ export const SUPPORTED_ALGORITHMS = Object.freeze([
 ] as const);
 export type SupportedAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
 
+/** Accepted unless `AUTH_SERVICE_ALGORITHMS` says otherwise: all of them but the newer "Ed25519" name, which must be opted into. */
+const DEFAULT_ALGORITHMS: readonly SupportedAlgorithm[] = SUPPORTED_ALGORITHMS.filter((alg) => alg !== "Ed25519");
+
 /** The validated settings every part of the package reads. Durations are in seconds. */
 export interface OidcConfig {
   /** Base URL of the auth service (`AUTH_SERVICE_URL`). */
@@ -192,7 +195,7 @@ function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) 
   const issuer = explicitIssuer || base;
   if (/^https?:/i.test(issuer)) url(explicitIssuer ? "issuer" : "authServiceUrl", issuer, true);
 
-  const algorithms = input.algorithms ?? ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
+  const algorithms = input.algorithms ?? DEFAULT_ALGORITHMS;
   if (!Array.isArray(algorithms) || algorithms.length === 0) fail(nameOf("algorithms"), "must list at least one algorithm");
   for (const alg of algorithms) {
     if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(alg)) {
