@@ -8,10 +8,10 @@
 import "reflect-metadata";
 import { systemClock } from "../src/services/Clock.js";
 import { StaticConfigService } from "../src/services/ConfigService.js";
-import { JwksVerifier } from "../src/services/JwksVerifier.js";
-import { KeySetRegistry } from "../src/services/KeySetRegistry.js";
+import { JwksVerifier } from "../src/services/verification/JwksVerifier.js";
+import { KeySetRegistry } from "../src/services/keys/KeySetRegistry.js";
 import { createOidcLogger } from "../src/services/logger.js";
-import { BoundedVerifiedTokenCache } from "../src/services/VerifiedTokenCache.js";
+import { BoundedVerifiedTokenCache } from "../src/services/verification/VerifiedTokenCache.js";
 import { TestIssuer } from "../src/testing/TestIssuer.js";
 import { AUDIENCE } from "./common.js";
 

@@ -13,10 +13,10 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { bindOidcMiddlewares, createOidcContainer, TOKENS } from "../src/index.js";
 import { systemClock } from "../src/services/Clock.js";
 import { StaticConfigService } from "../src/services/ConfigService.js";
-import { JwksVerifier } from "../src/services/JwksVerifier.js";
-import { KeySetRegistry } from "../src/services/KeySetRegistry.js";
+import { JwksVerifier } from "../src/services/verification/JwksVerifier.js";
+import { KeySetRegistry } from "../src/services/keys/KeySetRegistry.js";
 import { createOidcLogger } from "../src/services/logger.js";
-import { BoundedVerifiedTokenCache } from "../src/services/VerifiedTokenCache.js";
+import { BoundedVerifiedTokenCache } from "../src/services/verification/VerifiedTokenCache.js";
 import { AUDIENCE, BENCH_ALGORITHMS, fmt, mintPool, startBenchIssuer, table, type BenchAlgorithm } from "./common.js";
 
 const quick = process.argv.includes("--quick");

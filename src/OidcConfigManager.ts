@@ -1,5 +1,5 @@
 import type { DependencyContainer } from "tsyringe";
-import type { OidcConfig } from "./config.js";
+import type { ResolvedOidcConfig } from "./config.js";
 import { oidcContainer } from "./container.js";
 import { TOKENS } from "./tokens.js";
 
@@ -45,7 +45,7 @@ export class OidcConfigManager {
   }
 
   /** The validated configuration; throws `ERR_AUTH_MISCONFIGURED` naming the bad variable. */
-  getConfig(): OidcConfig {
+  getConfig(): ResolvedOidcConfig {
     return this.container.resolve(TOKENS.ConfigService).get();
   }
 

@@ -9,8 +9,8 @@ export type SupportedAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
 /** Accepted unless `AUTH_SERVICE_ALGORITHMS` says otherwise: all of them but the newer "Ed25519" name, which must be opted into. */
 const DEFAULT_ALGORITHMS: readonly SupportedAlgorithm[] = SUPPORTED_ALGORITHMS.filter((alg) => alg !== "Ed25519");
 
-/** The validated settings every part of the package reads. Durations are in seconds. */
-export interface OidcConfig {
+/** The validated, complete settings every part of the package reads (what `ConfigService.get()` returns). Durations are in seconds. */
+export interface ResolvedOidcConfig {
   /** Base URL of the auth service (`AUTH_SERVICE_URL`). */
   authServiceUrl: string;
   /** The application's slug at the auth service (`AUTH_SERVICE_APP_SLUG`). */
@@ -61,19 +61,31 @@ export const SOCKET_EXPIRY_POLICIES = Object.freeze(["disconnect", "ignore"] as 
 export type SocketExpiryPolicy = (typeof SOCKET_EXPIRY_POLICIES)[number];
 
 /** Defaults of the settings a live socket needs even when no configuration could be read (a host's own verifier). */
-export const SESSION_DEFAULTS: Readonly<Pick<OidcConfig, "socketExpiry" | "clockToleranceSeconds">> = Object.freeze({
+export const SESSION_DEFAULTS: Readonly<Pick<ResolvedOidcConfig, "socketExpiry" | "clockToleranceSeconds">> = Object.freeze({
   socketExpiry: "disconnect",
   clockToleranceSeconds: 5,
 });
 
-/** What a caller must give; everything else has a default. */
-export type OidcConfigInput = Pick<OidcConfig, "authServiceUrl" | "appSlug"> & Partial<OidcConfig>;
+/**
+ * The configuration a host gives, as in 0.1.x: `authServiceUrl` and
+ * `appSlug` are required; every other setting is optional and takes the
+ * default documented on `ResolvedOidcConfig`.
+ *
+ * @example
+ * ```ts
+ * const cfg: OidcConfig = { authServiceUrl: "https://auth.example.com", appSlug: "my-app" };
+ * ```
+ */
+export interface OidcConfig extends Partial<ResolvedOidcConfig> {
+  authServiceUrl: string;
+  appSlug: string;
+}
 
 type Parser<T> = (raw: string, name: string) => T;
 
-interface Setting<K extends keyof OidcConfig> {
+interface Setting<K extends keyof ResolvedOidcConfig> {
   env: string;
-  parse: Parser<OidcConfig[K]>;
+  parse: Parser<ResolvedOidcConfig[K]>;
 }
 
 const fail = (name: string, why: string): never => {
@@ -102,7 +114,7 @@ const bool: Parser<boolean> = (raw, name) => {
 };
 
 /** Environment variable and parser for every field; the single map between the two worlds. */
-const SETTINGS: { [K in keyof OidcConfig]-?: Setting<K> } = {
+const SETTINGS: { [K in keyof ResolvedOidcConfig]-?: Setting<K> } = {
   authServiceUrl: { env: "AUTH_SERVICE_URL", parse: text },
   appSlug: { env: "AUTH_SERVICE_APP_SLUG", parse: text },
   jwksUri: { env: "AUTH_SERVICE_JWKS_URI", parse: text },
@@ -124,9 +136,9 @@ const SETTINGS: { [K in keyof OidcConfig]-?: Setting<K> } = {
   tokenCacheTtlSeconds: { env: "AUTH_SERVICE_TOKEN_CACHE_TTL", parse: seconds },
 };
 
-/** The environment variable behind each `OidcConfig` field (for docs and error messages). */
-export const OIDC_ENV_VARS: Readonly<Record<keyof OidcConfig, string>> = Object.freeze(
-  Object.fromEntries(Object.entries(SETTINGS).map(([field, s]) => [field, s.env])) as Record<keyof OidcConfig, string>,
+/** The environment variable behind each `ResolvedOidcConfig` field (for docs and error messages). */
+export const OIDC_ENV_VARS: Readonly<Record<keyof ResolvedOidcConfig, string>> = Object.freeze(
+  Object.fromEntries(Object.entries(SETTINGS).map(([field, s]) => [field, s.env])) as Record<keyof ResolvedOidcConfig, string>,
 );
 
 /**
@@ -134,20 +146,20 @@ export const OIDC_ENV_VARS: Readonly<Record<keyof OidcConfig, string>> = Object.
  * `OidcError` with code `ERR_AUTH_MISCONFIGURED` whose message names the
  * missing or invalid variable.
  */
-export function readOidcConfigFromEnv(env: NodeJS.ProcessEnv): OidcConfig {
+export function readOidcConfigFromEnv(env: NodeJS.ProcessEnv): ResolvedOidcConfig {
   const input: Record<string, unknown> = {};
-  for (const [field, setting] of Object.entries(SETTINGS) as [keyof OidcConfig, Setting<keyof OidcConfig>][]) {
+  for (const [field, setting] of Object.entries(SETTINGS) as [keyof ResolvedOidcConfig, Setting<keyof ResolvedOidcConfig>][]) {
     const raw = env[setting.env];
     if (raw !== undefined && raw.trim() !== "") input[field] = setting.parse(raw.trim(), setting.env);
   }
-  return validate(input as Partial<OidcConfig>, (field) => SETTINGS[field].env);
+  return validate(input as Partial<ResolvedOidcConfig>, (field) => SETTINGS[field].env);
 }
 
 /**
  * Completes and validates a programmatic config (as `verifyOidcToken` takes
  * it). Errors name the field.
  */
-export function resolveOidcConfig(input: OidcConfigInput): OidcConfig {
+export function resolveOidcConfig(input: OidcConfig): ResolvedOidcConfig {
   if (input === null || typeof input !== "object") fail("config", "must be an object");
   return validate(input, (field) => field);
 }
@@ -155,7 +167,7 @@ export function resolveOidcConfig(input: OidcConfigInput): OidcConfig {
 /** Hosts whose traffic never leaves the machine: `localhost`, 127.0.0.0/8 and `[::1]`. */
 const isLoopback = (hostname: string): boolean => hostname === "localhost" || hostname === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 
-function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) => string): OidcConfig {
+function validate(input: Partial<ResolvedOidcConfig>, nameOf: (field: keyof ResolvedOidcConfig) => string): ResolvedOidcConfig {
   const required = (field: "authServiceUrl" | "appSlug"): string => {
     const value = input[field];
     return typeof value === "string" && value.trim() !== "" ? value.trim() : fail(nameOf(field), "is required");
@@ -203,7 +215,7 @@ function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) 
     }
   }
 
-  const num = (field: keyof OidcConfig, fallback: number, max = Number.MAX_SAFE_INTEGER, min = 0): number => {
+  const num = (field: keyof ResolvedOidcConfig, fallback: number, max = Number.MAX_SAFE_INTEGER, min = 0): number => {
     const value = (input[field] as number | undefined) ?? fallback;
     if (typeof value !== "number" || !Number.isFinite(value) || value < 0) return fail(nameOf(field), "must be a number ≥ 0");
     if (value < min) return fail(nameOf(field), `must be at least ${min}`);
@@ -249,5 +261,5 @@ function validate(input: Partial<OidcConfig>, nameOf: (field: keyof OidcConfig) 
     socketExpiry,
     tokenCacheSize: wholeNumber("tokenCacheSize", 10_000),
     tokenCacheTtlSeconds: num("tokenCacheTtlSeconds", 300),
-  }) as OidcConfig;
+  }) as ResolvedOidcConfig;
 }

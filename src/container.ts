@@ -4,14 +4,14 @@ import { TOKENS, type AppHandle } from "./tokens.js";
 import { systemClock } from "./services/Clock.js";
 import { createOidcLogger } from "./services/logger.js";
 import { EnvConfigService } from "./services/ConfigService.js";
-import { KeySetRegistry } from "./services/KeySetRegistry.js";
-import { JwksVerifier } from "./services/JwksVerifier.js";
+import { KeySetRegistry } from "./services/keys/KeySetRegistry.js";
+import { JwksVerifier } from "./services/verification/JwksVerifier.js";
 import { AppHandleUserProvisioner } from "./services/UserProvisioner.js";
-import { AppHandleSessionRegistrar } from "./services/SocketSessionRegistrar.js";
+import { AppHandleSessionRegistrar } from "./services/sessions/SocketSessionRegistrar.js";
 import { AuthPipeline } from "./services/AuthPipeline.js";
-import { SocketServerRegistry } from "./services/SocketServerRegistry.js";
-import { RoomSessionRevoker } from "./services/SessionRevoker.js";
-import { BoundedVerifiedTokenCache } from "./services/VerifiedTokenCache.js";
+import { SocketServerRegistry } from "./services/sessions/SocketServerRegistry.js";
+import { RoomSessionRevoker } from "./services/sessions/SessionRevoker.js";
+import { BoundedVerifiedTokenCache } from "./services/verification/VerifiedTokenCache.js";
 
 /**
  * A new, isolated container with every default binding. Nothing resolved

@@ -39,8 +39,8 @@ export {
   SUPPORTED_ALGORITHMS,
   readOidcConfigFromEnv,
   resolveOidcConfig,
+  type ResolvedOidcConfig,
   type OidcConfig,
-  type OidcConfigInput,
   type SocketExpiryPolicy,
   type SupportedAlgorithm,
 } from "./config.js";
@@ -59,15 +59,15 @@ export {
 export type { LocalUser, OidcFeatures, OidcUserContext, UserProfile, VerifiedClaims } from "./types.js";
 
 export { EnvConfigService, StaticConfigService, type ConfigService } from "./services/ConfigService.js";
-export { JwksVerifier, type TokenVerifier } from "./services/JwksVerifier.js";
+export { JwksVerifier, type TokenVerifier } from "./services/verification/JwksVerifier.js";
 export { AppHandleUserProvisioner, type UserProvisioner } from "./services/UserProvisioner.js";
-export { AppHandleSessionRegistrar, type SocketSessionRegistrar } from "./services/SocketSessionRegistrar.js";
+export { AppHandleSessionRegistrar, type SocketSessionRegistrar } from "./services/sessions/SocketSessionRegistrar.js";
 export { AuthPipeline, type AuthResult } from "./services/AuthPipeline.js";
-export { KeySetRegistry } from "./services/KeySetRegistry.js";
-export { RoomSessionRevoker, type RevocationOptions, type RevocationTarget, type SessionRevoker } from "./services/SessionRevoker.js";
-export { SocketServerRegistry, type NamespaceHost, type RoomBroadcaster } from "./services/SocketServerRegistry.js";
+export { KeySetRegistry } from "./services/keys/KeySetRegistry.js";
+export { RoomSessionRevoker, type RevocationOptions, type RevocationTarget, type SessionRevoker } from "./services/sessions/SessionRevoker.js";
+export { SocketServerRegistry, type NamespaceHost, type RoomBroadcaster } from "./services/sessions/SocketServerRegistry.js";
 export { holdsRole, type AccessRequirement, type PermissionMode } from "./services/AccessRequirement.js";
-export { RemoteKeySet, type KeysRemovedListener } from "./services/RemoteKeySet.js";
-export { BoundedVerifiedTokenCache, type VerifiedTokenCache, type Verification } from "./services/VerifiedTokenCache.js";
+export { RemoteKeySet, type KeysRemovedListener } from "./services/keys/RemoteKeySet.js";
+export { BoundedVerifiedTokenCache, type VerifiedTokenCache, type Verification } from "./services/verification/VerifiedTokenCache.js";
 export { systemClock, type Clock } from "./services/Clock.js";
 export { createOidcLogger } from "./services/logger.js";

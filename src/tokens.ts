@@ -1,22 +1,22 @@
 import type { InjectionToken } from "tsyringe";
 import type { Logger } from "pino";
 import type { ConfigService } from "./services/ConfigService.js";
-import type { TokenVerifier } from "./services/JwksVerifier.js";
+import type { TokenVerifier } from "./services/verification/JwksVerifier.js";
 import type { UserProvisioner } from "./services/UserProvisioner.js";
-import type { SocketSessionRegistrar } from "./services/SocketSessionRegistrar.js";
+import type { SocketSessionRegistrar } from "./services/sessions/SocketSessionRegistrar.js";
 import type { Clock } from "./services/Clock.js";
-import type { KeySetRegistry } from "./services/KeySetRegistry.js";
+import type { KeySetRegistry } from "./services/keys/KeySetRegistry.js";
 import type { AuthPipeline } from "./services/AuthPipeline.js";
-import type { SessionRevoker } from "./services/SessionRevoker.js";
-import type { SocketServerRegistry } from "./services/SocketServerRegistry.js";
-import type { VerifiedTokenCache } from "./services/VerifiedTokenCache.js";
+import type { SessionRevoker } from "./services/sessions/SessionRevoker.js";
+import type { SocketServerRegistry } from "./services/sessions/SocketServerRegistry.js";
+import type { VerifiedTokenCache } from "./services/verification/VerifiedTokenCache.js";
 
 /**
  * Every seam of the package. Bind any of these in an OIDC container
  * (see `createOidcContainer`) to replace the default implementation.
  */
 export const TOKENS = Object.freeze({
-  /** `ConfigService`: the validated `OidcConfig`. */
+  /** `ConfigService`: the validated `ResolvedOidcConfig`. */
   ConfigService: Symbol("ioserver-oidc.ConfigService") as InjectionToken<ConfigService>,
   /** The environment the default `ConfigService` reads (default `process.env`). */
   Environment: Symbol("ioserver-oidc.Environment") as InjectionToken<NodeJS.ProcessEnv>,

@@ -1,9 +1,9 @@
 import type { DependencyContainer } from "tsyringe";
-import type { OidcConfigInput } from "./config.js";
+import type { OidcConfig } from "./config.js";
 import { oidcContainer } from "./container.js";
-import { buildUserContext } from "./services/claims.js";
+import { buildUserContext } from "./services/verification/claims.js";
 import { StaticConfigService } from "./services/ConfigService.js";
-import { JwksVerifier } from "./services/JwksVerifier.js";
+import { JwksVerifier } from "./services/verification/JwksVerifier.js";
 import { TOKENS } from "./tokens.js";
 import type { OidcUserContext } from "./types.js";
 
@@ -22,7 +22,7 @@ import type { OidcUserContext } from "./types.js";
  */
 export async function verifyOidcToken(
   rawJwt: string,
-  config: OidcConfigInput,
+  config: OidcConfig,
   container: DependencyContainer = oidcContainer,
 ): Promise<OidcUserContext> {
   const verifier = new JwksVerifier(

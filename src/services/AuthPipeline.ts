@@ -13,8 +13,8 @@ import {
 } from "../errors.js";
 import { TOKENS } from "../tokens.js";
 import type { OidcUserContext, VerifiedClaims } from "../types.js";
-import { buildUserContext, localRoleOf, profileFromClaims } from "./claims.js";
-import type { TokenVerifier } from "./JwksVerifier.js";
+import { buildUserContext, localRoleOf, profileFromClaims } from "./verification/claims.js";
+import type { TokenVerifier } from "./verification/JwksVerifier.js";
 import type { UserProvisioner } from "./UserProvisioner.js";
 
 /** The outcome of a successful authentication. */

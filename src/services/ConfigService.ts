@@ -1,11 +1,11 @@
 import { inject, injectable } from "tsyringe";
-import { readOidcConfigFromEnv, resolveOidcConfig, type OidcConfig, type OidcConfigInput } from "../config.js";
+import { readOidcConfigFromEnv, resolveOidcConfig, type ResolvedOidcConfig, type OidcConfig } from "../config.js";
 import { ERR_AUTH_MISCONFIGURED, toOidcError, type OidcError } from "../errors.js";
 import { TOKENS } from "../tokens.js";
 
 /** Supplies the validated configuration; `get()` throws `ERR_AUTH_MISCONFIGURED` while it is invalid. */
 export interface ConfigService {
-  get(): OidcConfig;
+  get(): ResolvedOidcConfig;
 }
 
 /**
@@ -15,11 +15,11 @@ export interface ConfigService {
  */
 @injectable()
 export class EnvConfigService implements ConfigService {
-  private outcome: { config: OidcConfig } | { error: OidcError } | undefined;
+  private outcome: { config: ResolvedOidcConfig } | { error: OidcError } | undefined;
 
   constructor(@inject(TOKENS.Environment) private readonly env: NodeJS.ProcessEnv) {}
 
-  get(): OidcConfig {
+  get(): ResolvedOidcConfig {
     if (!this.outcome) {
       try {
         this.outcome = { config: readOidcConfigFromEnv(this.env) };
@@ -34,13 +34,13 @@ export class EnvConfigService implements ConfigService {
 
 /** A fixed configuration, validated at construction (for `verifyOidcToken` and host overrides). */
 export class StaticConfigService implements ConfigService {
-  private readonly config: OidcConfig;
+  private readonly config: ResolvedOidcConfig;
 
-  constructor(input: OidcConfigInput) {
+  constructor(input: OidcConfig) {
     this.config = resolveOidcConfig(input);
   }
 
-  get(): OidcConfig {
+  get(): ResolvedOidcConfig {
     return this.config;
   }
 }

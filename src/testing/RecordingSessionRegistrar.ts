@@ -1,4 +1,4 @@
-import type { SocketSessionRegistrar } from "../services/SocketSessionRegistrar.js";
+import type { SocketSessionRegistrar } from "../services/sessions/SocketSessionRegistrar.js";
 
 /** One call the registrar received. */
 export type SessionEvent =

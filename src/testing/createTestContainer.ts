@@ -3,8 +3,8 @@ import type { DependencyContainer } from "tsyringe";
 import { bindOidcMiddlewares, type BoundOidcClasses } from "../bindOidcMiddlewares.js";
 import { createOidcContainer } from "../container.js";
 import type { Clock } from "../services/Clock.js";
-import type { TokenVerifier } from "../services/JwksVerifier.js";
-import type { SocketSessionRegistrar } from "../services/SocketSessionRegistrar.js";
+import type { TokenVerifier } from "../services/verification/JwksVerifier.js";
+import type { SocketSessionRegistrar } from "../services/sessions/SocketSessionRegistrar.js";
 import type { UserProvisioner } from "../services/UserProvisioner.js";
 import { TOKENS } from "../tokens.js";
 

@@ -1,5 +1,5 @@
 import { ERR_AUTH_TOKEN_INVALID, OidcError } from "../errors.js";
-import type { TokenVerifier } from "../services/JwksVerifier.js";
+import type { TokenVerifier } from "../services/verification/JwksVerifier.js";
 import type { VerifiedClaims } from "../types.js";
 
 /**

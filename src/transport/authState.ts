@@ -1,6 +1,6 @@
 import type { AccessRequirement } from "../services/AccessRequirement.js";
 import type { AuthResult } from "../services/AuthPipeline.js";
-import { safeCopy } from "../services/claims.js";
+import { safeCopy } from "../services/verification/claims.js";
 import type { OidcFeatures, OidcUserContext } from "../types.js";
 
 /**

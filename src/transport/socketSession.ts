@@ -4,8 +4,8 @@ import { ERR_AUTH_TOKEN_INVALID, ERR_FORBIDDEN, ERR_USER_DISABLED, OidcError, to
 import { logRefusal, type AuthPipeline, type AuthResult } from "../services/AuthPipeline.js";
 import type { Clock } from "../services/Clock.js";
 import type { ConfigService } from "../services/ConfigService.js";
-import type { SocketSessionRegistrar } from "../services/SocketSessionRegistrar.js";
-import type { NamespaceHost } from "../services/SocketServerRegistry.js";
+import type { SocketSessionRegistrar } from "../services/sessions/SocketSessionRegistrar.js";
+import type { NamespaceHost } from "../services/sessions/SocketServerRegistry.js";
 import {
   AUTH_EXPIRED_EVENT,
   AUTH_REFRESH_EVENT,

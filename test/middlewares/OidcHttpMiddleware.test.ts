@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { bindOidcMiddlewares } from "../../src/bindOidcMiddlewares.js";
 import { createOidcContainer } from "../../src/container.js";
 import { ERR_AUTH_TOKEN_INVALID, ERR_AUTH_TOKEN_REQUIRED, OidcError } from "../../src/errors.js";
-import type { TokenVerifier } from "../../src/services/JwksVerifier.js";
+import type { TokenVerifier } from "../../src/services/verification/JwksVerifier.js";
 import { TOKENS } from "../../src/tokens.js";
 import { captureLogger } from "../fixtures/doubles.js";
 

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "@jest/globals";
 import { CompactEncrypt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { ERR_AUTH_TOKEN_INVALID, ERR_AUTH_TOKEN_REQUIRED, OIDC_ERROR_STATUS, type OidcErrorCode, type VerifiedClaims } from "../../src/index.js";
-import { buildUserContext } from "../../src/services/claims.js";
+import { buildUserContext } from "../../src/services/verification/claims.js";
 import { TestIssuer, type MintOptions } from "../../src/testing/TestIssuer.js";
 import { calls } from "../fixtures/app.js";
 import { httpGet, ManualClock, rawHttpGet, socketProbe, startProtectedApp, TrapServer, type HttpOutcome, type ProtectedApp, type SocketInput, seconds } from "./harness.js";

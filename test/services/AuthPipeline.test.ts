@@ -9,7 +9,7 @@ import {
   ERR_USER_PROVISION_FAILED,
   OidcError,
 } from "../../src/errors.js";
-import type { TokenVerifier } from "../../src/services/JwksVerifier.js";
+import type { TokenVerifier } from "../../src/services/verification/JwksVerifier.js";
 import type { UserProvisioner } from "../../src/services/UserProvisioner.js";
 import { TOKENS } from "../../src/tokens.js";
 import type { LocalUser, VerifiedClaims } from "../../src/types.js";

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from "@jest/globals";
-import { createOidcLogger, ERR_AUTH_TOKEN_INVALID, OidcError, resolveOidcConfig, type AuthResult, type OidcConfigInput } from "../../src/index.js";
+import { createOidcLogger, ERR_AUTH_TOKEN_INVALID, OidcError, resolveOidcConfig, type AuthResult, type OidcConfig } from "../../src/index.js";
 import type { AuthPipeline } from "../../src/services/AuthPipeline.js";
 import { permissionRequirement } from "../../src/services/AccessRequirement.js";
 import { attachAuth, readAuth, recordAdmission } from "../../src/transport/authState.js";
@@ -34,7 +34,7 @@ interface Harness {
   servers: unknown[];
 }
 
-function harness(table: Record<string, AuthResult | Promise<AuthResult>>, config: Partial<OidcConfigInput> = {}, registrar?: SessionDependencies["registrar"]): Harness {
+function harness(table: Record<string, AuthResult | Promise<AuthResult>>, config: Partial<OidcConfig> = {}, registrar?: SessionDependencies["registrar"]): Harness {
   const log: string[] = [];
   const servers: unknown[] = [];
   const deps: SessionDependencies = {

@@ -1,10 +1,10 @@
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
-import { ERR_AUTH_TOKEN_INVALID } from "../../src/errors.js";
-import { systemClock } from "../../src/services/Clock.js";
-import { createOidcLogger } from "../../src/services/logger.js";
-import { RemoteKeySet } from "../../src/services/RemoteKeySet.js";
-import { TestIssuer } from "../../src/testing/TestIssuer.js";
+import { ERR_AUTH_TOKEN_INVALID } from "../../../src/errors.js";
+import { systemClock } from "../../../src/services/Clock.js";
+import { createOidcLogger } from "../../../src/services/logger.js";
+import { RemoteKeySet } from "../../../src/services/keys/RemoteKeySet.js";
+import { TestIssuer } from "../../../src/testing/TestIssuer.js";
 
 // How a RemoteKeySet tells its listeners which keys a refresh dropped, and
 // how it imports keys for node:crypto. Real JWKS over HTTP.

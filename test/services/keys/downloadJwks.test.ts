@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, expect, test } from "@jest/globals";
-import { downloadJwks } from "../../src/services/downloadJwks.js";
-import { TestIssuer } from "../../src/testing/TestIssuer.js";
-import { freePort } from "../fixtures/app.js";
+import { downloadJwks } from "../../../src/services/keys/downloadJwks.js";
+import { TestIssuer } from "../../../src/testing/TestIssuer.js";
+import { freePort } from "../../fixtures/app.js";
 
 let issuer: TestIssuer;
 beforeAll(async () => {

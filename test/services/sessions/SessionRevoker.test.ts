@@ -1,5 +1,5 @@
 import { expect, test } from "@jest/globals";
-import { createOidcLogger, RoomSessionRevoker, SocketServerRegistry, type RoomBroadcaster } from "../../src/index.js";
+import { createOidcLogger, RoomSessionRevoker, SocketServerRegistry, type RoomBroadcaster } from "../../../src/index.js";
 
 /** A namespace that records what was broadcast to which room. */
 function recordingNamespace(name: string, log: string[]): RoomBroadcaster {

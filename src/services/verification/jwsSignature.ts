@@ -1,5 +1,5 @@
 import { constants, verify, type KeyObject, type VerifyKeyObjectInput } from "node:crypto";
-import type { SupportedAlgorithm } from "../config.js";
+import type { SupportedAlgorithm } from "../../config.js";
 
 /**
  * How each JWS algorithm maps onto `node:crypto.verify` (RFC 7518 §3,

@@ -1,8 +1,8 @@
 import { inject, injectable } from "tsyringe";
 import type { Logger } from "pino";
-import type { OidcConfig } from "../config.js";
-import { TOKENS } from "../tokens.js";
-import type { Clock } from "./Clock.js";
+import type { ResolvedOidcConfig } from "../../config.js";
+import { TOKENS } from "../../tokens.js";
+import type { Clock } from "../Clock.js";
 import { RemoteKeySet } from "./RemoteKeySet.js";
 
 /**
@@ -19,7 +19,7 @@ export class KeySetRegistry {
     @inject(TOKENS.Logger) private readonly logger: Logger,
   ) {}
 
-  get(config: OidcConfig): RemoteKeySet {
+  get(config: ResolvedOidcConfig): RemoteKeySet {
     let set = this.sets.get(config.jwksUri);
     if (!set) {
       set = new RemoteKeySet({

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
 import type { JWK } from "jose";
-import { isUsablePublicKey, jwkMatchesAlgorithm } from "../../src/services/jwkAlgorithms.js";
+import { isUsablePublicKey, jwkMatchesAlgorithm } from "../../../src/services/keys/jwkAlgorithms.js";
 
 const rsa: JWK = { kty: "RSA", n: "x", e: "AQAB" };
 const p256: JWK = { kty: "EC", crv: "P-256", x: "x", y: "y" };

@@ -1,13 +1,13 @@
 import { inject, injectable } from "tsyringe";
 import { decodeProtectedHeader, errors as joseErrors, UnsecuredJWT, type JWTHeaderParameters, type JWTPayload, type ProtectedHeaderParameters } from "jose";
-import type { OidcConfig } from "../config.js";
-import { ERR_AUTH_TOKEN_INVALID, OidcError } from "../errors.js";
-import { TOKENS } from "../tokens.js";
-import type { VerifiedClaims } from "../types.js";
-import type { Clock } from "./Clock.js";
-import type { ConfigService } from "./ConfigService.js";
+import type { ResolvedOidcConfig } from "../../config.js";
+import { ERR_AUTH_TOKEN_INVALID, OidcError } from "../../errors.js";
+import { TOKENS } from "../../tokens.js";
+import type { VerifiedClaims } from "../../types.js";
+import type { Clock } from "../Clock.js";
+import type { ConfigService } from "../ConfigService.js";
 import { verifyJwsSignature } from "./jwsSignature.js";
-import type { KeySetRegistry } from "./KeySetRegistry.js";
+import type { KeySetRegistry } from "../keys/KeySetRegistry.js";
 import type { VerifiedTokenCache } from "./VerifiedTokenCache.js";
 
 /** Verifies a raw JWT and returns its claims, or throws an `OidcError`. */
@@ -84,7 +84,7 @@ export class JwksVerifier implements TokenVerifier {
 type Header = ProtectedHeaderParameters & { alg: string; kid: string | undefined };
 
 /** The protected header, with the JWS rules jose's `jwtVerify` applies before looking for a key. */
-function parseHeader(config: OidcConfig, token: string): Header {
+function parseHeader(config: ResolvedOidcConfig, token: string): Header {
   let header: ProtectedHeaderParameters;
   try {
     header = decodeProtectedHeader(token);
@@ -110,7 +110,7 @@ function parseHeader(config: OidcConfig, token: string): Header {
  * was just verified is wrapped in an unsecured JWT for it. Nothing else of
  * that JWT is trusted: its header is our constant.
  */
-function validateClaims(config: OidcConfig, encodedPayload: string, nowMs: number): JWTPayload {
+function validateClaims(config: ResolvedOidcConfig, encodedPayload: string, nowMs: number): JWTPayload {
   try {
     return UnsecuredJWT.decode(`${UNSECURED_HEADER}.${encodedPayload}.`, {
       issuer: config.issuer,
@@ -126,7 +126,7 @@ function validateClaims(config: OidcConfig, encodedPayload: string, nowMs: numbe
 }
 
 /** The rules jose does not apply itself. */
-function checkClaims(config: OidcConfig, header: JWTHeaderParameters, payload: JWTPayload, now: number): void {
+function checkClaims(config: ResolvedOidcConfig, header: JWTHeaderParameters, payload: JWTPayload, now: number): void {
   if (typeof payload.sub !== "string" || payload.sub === "") throw invalid('"sub" must be a non-empty string');
   // jose honours b64 only when listed in crit; an unencoded payload never makes a JWT (RFC 7797 §7), listed or not.
   if ("b64" in header && header.b64 !== true) throw invalid('header "b64" other than true is refused');
@@ -150,7 +150,7 @@ function checkClaims(config: OidcConfig, header: JWTHeaderParameters, payload: J
  * claims: `exp`, or `iat` + max age, plus the clock tolerance. A cached
  * acceptance must not outlive it.
  */
-function acceptedUntilMs(config: OidcConfig, claims: VerifiedClaims): number {
+function acceptedUntilMs(config: ResolvedOidcConfig, claims: VerifiedClaims): number {
   const tolerance = config.clockToleranceSeconds;
   let until = (claims.exp + tolerance) * 1000;
   if (config.maxTokenAgeSeconds !== undefined && typeof claims.iat === "number") {

@@ -1,7 +1,7 @@
 import { inject, injectable } from "tsyringe";
 import type { Logger } from "pino";
-import { AUTH_REVOKED_EVENT, subjectRoom, userRoom, type AuthRevokedNotice } from "../socketProtocol.js";
-import { TOKENS } from "../tokens.js";
+import { AUTH_REVOKED_EVENT, subjectRoom, userRoom, type AuthRevokedNotice } from "../../socketProtocol.js";
+import { TOKENS } from "../../tokens.js";
 import type { SocketServerRegistry } from "./SocketServerRegistry.js";
 
 /** Whose sockets to cut: the token subject, or the local user id the provisioner gave. */

@@ -1,9 +1,9 @@
 import { generateKeyPairSync, sign } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { SignJWT } from "jose";
-import { createOidcContainer, ERR_AUTH_TOKEN_INVALID, OidcError, TOKENS } from "../../src/index.js";
-import { createOidcLogger } from "../../src/services/logger.js";
-import { TestIssuer, type TestAlgorithm } from "../../src/testing/TestIssuer.js";
+import { createOidcContainer, ERR_AUTH_TOKEN_INVALID, OidcError, TOKENS } from "../../../src/index.js";
+import { createOidcLogger } from "../../../src/services/logger.js";
+import { TestIssuer, type TestAlgorithm } from "../../../src/testing/TestIssuer.js";
 
 // Every header and claim rule of the verifier, on its node:crypto signature
 // path, with the cache off so that each call is a full verification, against

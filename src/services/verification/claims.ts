@@ -1,4 +1,4 @@
-import type { LocalUser, OidcFeatures, OidcUserContext, UserProfile, VerifiedClaims } from "../types.js";
+import type { LocalUser, OidcFeatures, OidcUserContext, UserProfile, VerifiedClaims } from "../../types.js";
 
 /** Keys that must never be copied from a token into an object (prototype pollution). */
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);

@@ -1,7 +1,7 @@
 import { describe, expect, jest, test } from "@jest/globals";
-import { createOidcContainer, scopeFor } from "../../src/container.js";
-import { AppHandleSessionRegistrar } from "../../src/services/SocketSessionRegistrar.js";
-import { TOKENS, type AppHandle } from "../../src/tokens.js";
+import { createOidcContainer, scopeFor } from "../../../src/container.js";
+import { AppHandleSessionRegistrar } from "../../../src/services/sessions/SocketSessionRegistrar.js";
+import { TOKENS, type AppHandle } from "../../../src/tokens.js";
 
 describe("AppHandleSessionRegistrar", () => {
   test("register calls appHandle.session.registerSocket(userId, socketId, sub)", async () => {

@@ -1,7 +1,7 @@
 import { expect, test } from "@jest/globals";
-import { readOidcConfigFromEnv } from "../../src/config.js";
-import { KeySetRegistry } from "../../src/services/KeySetRegistry.js";
-import { captureLogger, manualClock } from "../fixtures/doubles.js";
+import { readOidcConfigFromEnv } from "../../../src/config.js";
+import { KeySetRegistry } from "../../../src/services/keys/KeySetRegistry.js";
+import { captureLogger, manualClock } from "../../fixtures/doubles.js";
 
 const config = (env: Record<string, string> = {}) =>
   readOidcConfigFromEnv({ AUTH_SERVICE_URL: "https://auth.example.com", AUTH_SERVICE_APP_SLUG: "app", ...env });

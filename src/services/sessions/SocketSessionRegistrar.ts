@@ -1,5 +1,5 @@
 import { inject, injectable } from "tsyringe";
-import { TOKENS, type AppHandle } from "../tokens.js";
+import { TOKENS, type AppHandle } from "../../tokens.js";
 
 /** Keeps track of which sockets belong to which user (e.g. to push to, or cut off, a user). */
 export interface SocketSessionRegistrar {

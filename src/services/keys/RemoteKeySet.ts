@@ -1,8 +1,8 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from "node:crypto";
 import type { JWK } from "jose";
 import type { Logger } from "pino";
-import { ERR_AUTH_TOKEN_INVALID, ERR_AUTH_UNAVAILABLE, OidcError } from "../errors.js";
-import type { Clock } from "./Clock.js";
+import { ERR_AUTH_TOKEN_INVALID, ERR_AUTH_UNAVAILABLE, OidcError } from "../../errors.js";
+import type { Clock } from "../Clock.js";
 import { downloadJwks } from "./downloadJwks.js";
 import { jwkMatchesAlgorithm } from "./jwkAlgorithms.js";
 

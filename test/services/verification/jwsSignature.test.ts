@@ -1,8 +1,8 @@
 import { constants, createPublicKey, generateKeyPairSync, sign, type JsonWebKey, type KeyObject } from "node:crypto";
 import { describe, expect, test } from "@jest/globals";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { verifyJwsSignature } from "../../src/services/jwsSignature.js";
-import type { TestAlgorithm } from "../../src/testing/TestIssuer.js";
+import { verifyJwsSignature } from "../../../src/services/verification/jwsSignature.js";
+import type { TestAlgorithm } from "../../../src/testing/TestIssuer.js";
 
 // node:crypto must accept exactly what jose signs, for every algorithm the
 // verifier allows, and nothing else.

@@ -1,10 +1,10 @@
 import type { KeyObject } from "node:crypto";
 import { inject, injectable } from "tsyringe";
-import type { OidcConfig } from "../config.js";
-import { TOKENS } from "../tokens.js";
-import type { VerifiedClaims } from "../types.js";
-import type { Clock } from "./Clock.js";
-import type { RemoteKeySet } from "./RemoteKeySet.js";
+import type { ResolvedOidcConfig } from "../../config.js";
+import { TOKENS } from "../../tokens.js";
+import type { VerifiedClaims } from "../../types.js";
+import type { Clock } from "../Clock.js";
+import type { RemoteKeySet } from "../keys/RemoteKeySet.js";
 
 /** A successful verification, as the verifier hands it to the cache. */
 export interface Verification {
@@ -24,9 +24,9 @@ export interface Verification {
  */
 export interface VerifiedTokenCache {
   /** The claims verified earlier for exactly this token under an equal config, if the entry is still valid now. */
-  get(token: string, config: OidcConfig): VerifiedClaims | undefined;
+  get(token: string, config: ResolvedOidcConfig): VerifiedClaims | undefined;
   /** Remembers a verification for at most `config.tokenCacheTtlSeconds`; a no-op when `config.tokenCacheSize` is 0. */
-  set(token: string, config: OidcConfig, verification: Verification): void;
+  set(token: string, config: ResolvedOidcConfig, verification: Verification): void;
   /** Entries held (expired ones may linger until touched or evicted). */
   readonly size: number;
 }
@@ -45,8 +45,8 @@ interface Entry {
  * under equal settings, so verifiers with different audiences, issuers or
  * JWKS sharing one cache never accept each other's tokens.
  */
-const scopes = new WeakMap<OidcConfig, string>();
-function scopeOf(config: OidcConfig): string {
+const scopes = new WeakMap<ResolvedOidcConfig, string>();
+function scopeOf(config: ResolvedOidcConfig): string {
   let scope = scopes.get(config);
   if (scope === undefined) scopes.set(config, (scope = JSON.stringify(config)));
   return scope;
@@ -80,7 +80,7 @@ export class BoundedVerifiedTokenCache implements VerifiedTokenCache {
     return this.entries.size;
   }
 
-  get(token: string, config: OidcConfig): VerifiedClaims | undefined {
+  get(token: string, config: ResolvedOidcConfig): VerifiedClaims | undefined {
     // An empty cache (e.g. size 0) answers without hashing the token.
     if (this.entries.size === 0) return undefined;
     const entry = this.entries.get(token);
@@ -94,7 +94,7 @@ export class BoundedVerifiedTokenCache implements VerifiedTokenCache {
     return entry.claims;
   }
 
-  set(token: string, config: OidcConfig, verification: Verification): void {
+  set(token: string, config: ResolvedOidcConfig, verification: Verification): void {
     const capacity = config.tokenCacheSize;
     if (capacity <= 0) return;
     this.watch(verification.keySet);

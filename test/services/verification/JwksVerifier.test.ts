@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { SignJWT } from "jose";
-import { createOidcContainer } from "../../src/container.js";
-import { ERR_AUTH_MISCONFIGURED, ERR_AUTH_TOKEN_INVALID, OidcError } from "../../src/errors.js";
-import type { TokenVerifier } from "../../src/services/JwksVerifier.js";
-import { TestIssuer } from "../../src/testing/TestIssuer.js";
-import { TOKENS } from "../../src/tokens.js";
-import { captureLogger, manualClock, type ManualClock } from "../fixtures/doubles.js";
+import { createOidcContainer } from "../../../src/container.js";
+import { ERR_AUTH_MISCONFIGURED, ERR_AUTH_TOKEN_INVALID, OidcError } from "../../../src/errors.js";
+import type { TokenVerifier } from "../../../src/services/verification/JwksVerifier.js";
+import { TestIssuer } from "../../../src/testing/TestIssuer.js";
+import { TOKENS } from "../../../src/tokens.js";
+import { captureLogger, manualClock, type ManualClock } from "../../fixtures/doubles.js";
 
 let issuer: TestIssuer;
 const kids: Record<"RS256" | "ES256" | "EdDSA", string> = { RS256: "", ES256: "", EdDSA: "" };

@@ -1,10 +1,10 @@
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { describe, expect, test } from "@jest/globals";
-import { resolveOidcConfig, type OidcConfig } from "../../src/config.js";
-import type { RemoteKeySet, KeysRemovedListener } from "../../src/services/RemoteKeySet.js";
-import { ManualClock } from "../../src/testing/ManualClock.js";
-import { BoundedVerifiedTokenCache } from "../../src/services/VerifiedTokenCache.js";
-import type { VerifiedClaims } from "../../src/types.js";
+import { resolveOidcConfig, type ResolvedOidcConfig } from "../../../src/config.js";
+import type { RemoteKeySet, KeysRemovedListener } from "../../../src/services/keys/RemoteKeySet.js";
+import { ManualClock } from "../../../src/testing/ManualClock.js";
+import { BoundedVerifiedTokenCache } from "../../../src/services/verification/VerifiedTokenCache.js";
+import type { VerifiedClaims } from "../../../src/types.js";
 
 // Unit tests of the cache alone: a manual clock and a key set reduced to the
 // one method the cache calls. The verifier's use of it, with a real JWKS, is
@@ -12,7 +12,7 @@ import type { VerifiedClaims } from "../../src/types.js";
 
 const T0 = 1_700_000_000_000;
 const clock = new ManualClock(T0);
-const config = (overrides: Partial<OidcConfig> = {}): OidcConfig =>
+const config = (overrides: Partial<ResolvedOidcConfig> = {}): ResolvedOidcConfig =>
   resolveOidcConfig({ authServiceUrl: "https://auth.example.com", appSlug: "app", ...overrides });
 
 class KeySetStub {
@@ -29,13 +29,13 @@ const newKey = (): KeyObject => generateKeyPairSync("ed25519").publicKey;
 const keyA = newKey();
 const keyB = newKey();
 
-function setup(settings: Partial<OidcConfig> = {}) {
+function setup(settings: Partial<ResolvedOidcConfig> = {}) {
   clock.set(T0);
   const cache = new BoundedVerifiedTokenCache(clock);
   const keySet = new KeySetStub();
   const cfg = config(settings);
   const claims = (sub: string): VerifiedClaims => Object.freeze({ sub, iss: "https://auth.example.com", exp: T0 / 1000 + 3600 });
-  const store = (token: string, options: { key?: KeyObject; until?: number; sub?: string; cfg?: OidcConfig } = {}) =>
+  const store = (token: string, options: { key?: KeyObject; until?: number; sub?: string; cfg?: ResolvedOidcConfig } = {}) =>
     cache.set(token, options.cfg ?? cfg, {
       claims: claims(options.sub ?? token),
       keySet: keySet as unknown as RemoteKeySet,

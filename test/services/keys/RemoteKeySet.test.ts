@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
-import { ERR_AUTH_TOKEN_INVALID, ERR_AUTH_UNAVAILABLE, OidcError } from "../../src/errors.js";
-import { RemoteKeySet } from "../../src/services/RemoteKeySet.js";
-import { TestIssuer } from "../../src/testing/TestIssuer.js";
-import { captureLogger, manualClock, type CapturedLogs, type ManualClock } from "../fixtures/doubles.js";
+import { ERR_AUTH_TOKEN_INVALID, ERR_AUTH_UNAVAILABLE, OidcError } from "../../../src/errors.js";
+import { RemoteKeySet } from "../../../src/services/keys/RemoteKeySet.js";
+import { TestIssuer } from "../../../src/testing/TestIssuer.js";
+import { captureLogger, manualClock, type CapturedLogs, type ManualClock } from "../../fixtures/doubles.js";
 
 const COOLDOWN_MS = 30_000;
 const MAX_AGE_MS = 600_000;

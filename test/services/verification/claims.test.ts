@@ -1,6 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
-import { buildUserContext, profileFromClaims } from "../../src/services/claims.js";
-import type { VerifiedClaims } from "../../src/types.js";
+import { buildUserContext, profileFromClaims } from "../../../src/services/verification/claims.js";
+import type { VerifiedClaims } from "../../../src/types.js";
 
 const claims = (extra: Record<string, unknown> = {}): VerifiedClaims => ({ sub: "sub-1", iss: "https://auth.example.com", exp: 2_000_000_000, ...extra });
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, jest, test } from "@jest/globals";
 import type { DependencyContainer } from "tsyringe";
-import { createOidcContainer, ERR_AUTH_TOKEN_INVALID, ERR_AUTH_UNAVAILABLE, OidcError, TOKENS, verifyOidcToken } from "../../src/index.js";
-import type { RemoteKeySet } from "../../src/services/RemoteKeySet.js";
-import { createOidcLogger } from "../../src/services/logger.js";
-import { ManualClock } from "../../src/testing/ManualClock.js";
-import { TestIssuer } from "../../src/testing/TestIssuer.js";
+import { createOidcContainer, ERR_AUTH_TOKEN_INVALID, ERR_AUTH_UNAVAILABLE, OidcError, TOKENS, verifyOidcToken } from "../../../src/index.js";
+import type { RemoteKeySet } from "../../../src/services/keys/RemoteKeySet.js";
+import { createOidcLogger } from "../../../src/services/logger.js";
+import { ManualClock } from "../../../src/testing/ManualClock.js";
+import { TestIssuer } from "../../../src/testing/TestIssuer.js";
 
 // The verifier with its cache, against a real JWKS served over HTTP. A
 // cache hit is recognised by the key set not being asked for a key: every
