@@ -11,6 +11,8 @@ const config: Config = {
   },
   transform: { "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.json" }] },
   setupFiles: ["reflect-metadata"],
+  // Prints the one "Redis tests skipped" line when redis-server is missing (fails instead when CI=true).
+  globalSetup: "<rootDir>/test/fixtures/redisGlobalSetup.ts",
   testMatch: ["<rootDir>/test/**/*.test.ts", "<rootDir>/examples/**/*.test.ts"],
   testTimeout: 20_000,
 };
