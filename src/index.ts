@@ -65,6 +65,8 @@ export { AppHandleSessionRegistrar, type SocketSessionRegistrar } from "./servic
 export { AuthPipeline, type AuthResult } from "./services/AuthPipeline.js";
 export { KeySetRegistry } from "./services/keys/KeySetRegistry.js";
 export { RoomSessionRevoker, type RevocationOptions, type RevocationTarget, type SessionRevoker } from "./services/sessions/SessionRevoker.js";
+export { MemoryRevocationStore, DEFAULT_MAX_REVOCATION_ENTRIES } from "./services/sessions/MemoryRevocationStore.js";
+export type { RevocableClaims, Revocation, RevocationStore } from "./services/sessions/RevocationStore.js";
 export { SocketServerRegistry, type NamespaceHost, type RoomBroadcaster } from "./services/sessions/SocketServerRegistry.js";
 export { holdsRole, type AccessRequirement, type PermissionMode } from "./services/AccessRequirement.js";
 export { RemoteKeySet, type KeysRemovedListener } from "./services/keys/RemoteKeySet.js";
