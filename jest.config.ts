@@ -7,6 +7,7 @@ const config: Config = {
     // The examples import the package by name, as a host app would; here that name is the source.
     "^ioserver-oidc$": "<rootDir>/src/index.ts",
     "^ioserver-oidc/testing$": "<rootDir>/src/testing/index.ts",
+    "^ioserver-oidc/redis$": "<rootDir>/src/redis/index.ts",
     "^(\\.{1,2}/.*)\\.js$": "$1",
   },
   transform: { "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.json" }] },

@@ -35,12 +35,14 @@ export {
 
 export {
   OIDC_ENV_VARS,
+  REVOCATION_STALE_POLICIES,
   SOCKET_EXPIRY_POLICIES,
   SUPPORTED_ALGORITHMS,
   readOidcConfigFromEnv,
   resolveOidcConfig,
   type ResolvedOidcConfig,
   type OidcConfig,
+  type RevocationStalePolicy,
   type SocketExpiryPolicy,
   type SupportedAlgorithm,
 } from "./config.js";

@@ -55,6 +55,8 @@ describe("readOidcConfigFromEnv: defaults", () => {
       allowInsecureHttp: false,
       tokenCacheSize: 10_000,
       tokenCacheTtlSeconds: 300,
+      revocationMaxStalenessSeconds: 60,
+      revocationStalePolicy: "refuse",
     });
   });
 

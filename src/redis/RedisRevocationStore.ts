@@ -1,16 +1,15 @@
 import type { Logger } from "pino";
+import { REVOCATION_STALE_POLICIES, type RevocationStalePolicy } from "../config.js";
 import { ERR_AUTH_UNAVAILABLE, OidcError } from "../errors.js";
 import { systemClock, type Clock } from "../services/Clock.js";
 import { createOidcLogger } from "../services/logger.js";
+import { checked } from "../services/sessions/MemoryRevocationStore.js";
 import type { RevocableClaims, Revocation, RevocationStore } from "../services/sessions/RevocationStore.js";
 import { dropClient, withTimeout, type RedisCommandClient, type RedisSubscriberClient } from "./redisClient.js";
 import { RevocationMirror } from "./RevocationMirror.js";
 import { ADD_SCRIPT, parseScoredMembers } from "./script.js";
-import { assertRevocation, decodeMessage, encodeMessage, memberOf, revocationOf } from "./wire.js";
+import { decodeMessage, encodeMessage, memberOf, revocationOf } from "./wire.js";
 
-/** What a node does once its mirror has been out of sync with Redis for longer than `maxStalenessSeconds`. */
-export type StalePolicy = "serve" | "refuse";
-export const STALE_POLICIES = Object.freeze(["serve", "refuse"] as const);
 
 export interface RedisRevocationStoreOptions {
   /** The host's node-redis client (`createClient()`, v4 or v5), connected or connecting. The store never closes it. */
@@ -25,7 +24,7 @@ export interface RedisRevocationStoreOptions {
   /** How long a node cut off from Redis keeps answering from its mirror alone before `stalePolicy` applies (default 60 s). */
   maxStalenessSeconds?: number;
   /** `"refuse"` (default): `isRevoked` throws `ERR_AUTH_UNAVAILABLE` (503) once stale; `"serve"`: keep answering from the mirror. */
-  stalePolicy?: StalePolicy;
+  stalePolicy?: RevocationStalePolicy;
   /** Longest wait for one Redis command of `add`, `claimOnce` or a resync (default 2000 ms). */
   commandTimeoutMs?: number;
   logger?: Logger;
@@ -82,7 +81,7 @@ export class RedisRevocationStore implements RevocationStore {
   private readonly subscriber: RedisSubscriberClient;
   private readonly ownsSubscriber: boolean;
   private readonly maxStalenessMs: number;
-  private readonly stalePolicy: StalePolicy;
+  private readonly stalePolicy: RevocationStalePolicy;
   private readonly timeoutMs: number;
   private readonly logger: Logger;
   private readonly clock: Clock;
@@ -110,7 +109,7 @@ export class RedisRevocationStore implements RevocationStore {
     const maxStaleness = options.maxStalenessSeconds ?? 60;
     if (typeof maxStaleness !== "number" || !Number.isFinite(maxStaleness) || maxStaleness < 0) throw new TypeError("RedisRevocationStore: maxStalenessSeconds must be a number ≥ 0");
     const policy = options.stalePolicy ?? "refuse";
-    if (!(STALE_POLICIES as readonly string[]).includes(policy)) throw new TypeError(`RedisRevocationStore: stalePolicy must be one of ${STALE_POLICIES.join(", ")}`);
+    if (!(REVOCATION_STALE_POLICIES as readonly string[]).includes(policy)) throw new TypeError(`RedisRevocationStore: stalePolicy must be one of ${REVOCATION_STALE_POLICIES.join(", ")}`);
     const timeout = options.commandTimeoutMs ?? 2000;
     if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0) throw new TypeError("RedisRevocationStore: commandTimeoutMs must be a number > 0");
     this.prefix = options.keyPrefix ?? "ioserver-oidc:";
@@ -181,8 +180,8 @@ export class RedisRevocationStore implements RevocationStore {
     return this.mirror.size;
   }
 
-  async add(revocation: Revocation): Promise<void> {
-    assertRevocation(revocation);
+  async add(input: Revocation): Promise<void> {
+    const revocation = checked(input);
     const now = this.clock.now();
     // This node refuses at once, whatever happens to the write.
     if (this.mirror.apply(revocation, now)) this.notify(revocation);

@@ -4,5 +4,9 @@
  * `redis` (node-redis v4 or v5); the host creates and passes the client.
  * The main entry never loads this one.
  */
-export { RedisRevocationStore, STALE_POLICIES, type RedisRevocationStoreOptions, type StalePolicy } from "./RedisRevocationStore.js";
+// tsyringe (behind the shared revocation checks) needs the Reflect metadata polyfill first.
+import "reflect-metadata";
+
+export { bindRedisRevocationStore } from "./bindRedisRevocationStore.js";
+export { RedisRevocationStore, type RedisRevocationStoreOptions } from "./RedisRevocationStore.js";
 export type { RedisCommandClient, RedisSubscriberClient } from "./redisClient.js";

@@ -59,22 +59,4 @@ export function decodeMessage(payload: string): { revocations: Revocation[]; mal
   return { revocations, malformed };
 }
 
-/** Throws a TypeError naming the first field of `revocation` that is not what the store can share. */
-export function assertRevocation(revocation: Revocation): void {
-  const r = revocation as unknown as Record<string, unknown> | null;
-  const fail = (why: string): never => {
-    throw new TypeError(`RedisRevocationStore.add(): ${why}`);
-  };
-  if (r === null || typeof r !== "object") fail("the revocation must be an object");
-  const value = r as Record<string, unknown>;
-  if (!nonEmpty(value.iss)) fail("iss must be a non-empty string");
-  if (typeof value.expiresAt !== "number" || !Number.isFinite(value.expiresAt)) fail("expiresAt must be a number (epoch ms)");
-  if (value.kind === "jti" || value.kind === "sid") {
-    if (!nonEmpty(value[value.kind])) fail(`${value.kind} must be a non-empty string`);
-  } else if (value.kind === "sub") {
-    if (!nonEmpty(value.sub)) fail("sub must be a non-empty string");
-    if (typeof value.before !== "number" || !Number.isFinite(value.before)) fail("before must be a number (epoch s)");
-  } else fail(`kind must be "jti", "sid" or "sub" (got ${JSON.stringify(value.kind)})`);
-}
-
 const nonEmpty = (v: unknown): v is string => typeof v === "string" && v !== "";

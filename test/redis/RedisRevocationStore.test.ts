@@ -118,9 +118,9 @@ describeWithRedis("RedisRevocationStore on a real redis-server", () => {
   test("bad arguments are TypeErrors naming the field; nothing is written", async () => {
     const opts = fresh();
     const a = await nodes.node(opts);
-    await expect(a.store.add({ kind: "jti", iss: ISS, jti: "", expiresAt: inAnHour() })).rejects.toThrow("jti must be a non-empty string");
-    await expect(a.store.add({ kind: "nope", iss: ISS, expiresAt: 1 } as unknown as Revocation)).rejects.toThrow('kind must be "jti", "sid" or "sub"');
-    await expect(a.store.add({ kind: "sub", iss: ISS, sub: "x", expiresAt: inAnHour() } as unknown as Revocation)).rejects.toThrow("before must be a number");
+    await expect(a.store.add({ kind: "jti", iss: ISS, jti: "", expiresAt: inAnHour() })).rejects.toThrow("revocation.jti must be a non-empty string");
+    await expect(a.store.add({ kind: "nope", iss: ISS, expiresAt: 1 } as unknown as Revocation)).rejects.toThrow('revocation.kind must be "jti", "sid" or "sub"');
+    await expect(a.store.add({ kind: "sub", iss: ISS, sub: "x", expiresAt: inAnHour() } as unknown as Revocation)).rejects.toThrow("revocation.before must be a finite epoch");
     await expect(a.store.claimOnce("a:b", "x", inAnHour())).rejects.toThrow(TypeError);
     expect(await a.client.exists(`${opts.keyPrefix}revocations`)).toBe(0);
   });
