@@ -21,7 +21,7 @@ async function get(node: NodeProcess, token: string): Promise<string> {
 /** Polls until `node` answers `expected` for `token` (bounded): propagation is asynchronous, never timed here. */
 async function answers(node: NodeProcess, token: string, expected: string, what: string): Promise<void> {
   const deadline = Date.now() + 10_000;
-  let last = "";
+  let last: string;
   while ((last = await get(node, token)) !== expected) {
     if (Date.now() > deadline) throw new Error(`${what}: node ${node.name} still answers ${last}, not ${expected}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
