@@ -3,7 +3,8 @@ import { ERR_AUTH_UNAVAILABLE, OidcError } from "../../src/index.js";
 import type { Revocation } from "../../src/services/sessions/RevocationStore.js";
 import { RedisRevocationStore } from "../../src/redis/index.js";
 import { captureLogger, manualClock } from "../fixtures/doubles.js";
-import { describeWithRedis, RedisServer } from "../fixtures/redisServer.js";
+import { describeWithRedis } from "../fixtures/describeWithRedis.js";
+import { RedisServer } from "../fixtures/redisServer.js";
 import { storeNodes, testClient } from "../fixtures/redisStores.js";
 
 const ISS = "https://auth.example.com";

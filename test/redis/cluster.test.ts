@@ -4,7 +4,8 @@ import { TestIssuer } from "../../src/testing/TestIssuer.js";
 import { connectSocket } from "../fixtures/app.js";
 import { nextEvent, recordEvents } from "../fixtures/live.js";
 import { NodeProcess } from "../fixtures/redisCluster.js";
-import { describeWithRedis, RedisServer } from "../fixtures/redisServer.js";
+import { describeWithRedis } from "../fixtures/describeWithRedis.js";
+import { RedisServer } from "../fixtures/redisServer.js";
 
 let redis: RedisServer;
 let issuer: TestIssuer;

@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, expect, test } from "@jest/globals";
 import { ERR_AUTH_UNAVAILABLE } from "../../src/index.js";
 import type { Revocation } from "../../src/services/sessions/RevocationStore.js";
 import { manualClock, waitFor } from "../fixtures/doubles.js";
-import { describeWithRedis, RedisServer } from "../fixtures/redisServer.js";
+import { describeWithRedis } from "../fixtures/describeWithRedis.js";
+import { RedisServer } from "../fixtures/redisServer.js";
 import { storeNodes } from "../fixtures/redisStores.js";
 
 const ISS = "https://auth.example.com";

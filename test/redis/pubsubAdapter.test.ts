@@ -4,7 +4,8 @@ import { TestIssuer } from "../../src/testing/TestIssuer.js";
 import { connectSocket } from "../fixtures/app.js";
 import { nextEvent, recordEvents } from "../fixtures/live.js";
 import { NodeProcess } from "../fixtures/redisCluster.js";
-import { describeWithRedis, RedisServer } from "../fixtures/redisServer.js";
+import { describeWithRedis } from "../fixtures/describeWithRedis.js";
+import { RedisServer } from "../fixtures/redisServer.js";
 
 // The classic pub/sub adapter works with the package too; docs/several-nodes.md says why the streams adapter is the recommendation.
 let redis: RedisServer;
