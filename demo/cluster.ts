@@ -71,7 +71,7 @@ export async function runClusterDemo(print: (line: string) => void = console.log
       }
     }
     printTable(print, ["user", "node", "GET /profile", "live socket", "new socket", "check"], rows);
-    print(`\nNode B refused alice ${propagationMs} ms after the revocation on node A (${refusedOnB}); npm run bench -- --cluster measures it under load.`);
+    print(`\nNode B refused alice ${propagationMs} ms after the revocation on node A (${refusedOnB}); npm run bench:propagation measures it under load.`);
     print(mismatches === 0 ? "All outcomes as expected." : `${mismatches} answer(s) not as expected.`);
     return mismatches === 0 ? 0 : 1;
   } finally {
