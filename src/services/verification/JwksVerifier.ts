@@ -133,6 +133,7 @@ function checkClaims(config: ResolvedOidcConfig, header: JWTHeaderParameters, pa
   // A signed JWT wrapping another JWT is not an access token (RFC 8725 §2.8).
   if (typeof header.cty === "string" && normalizeMediaType(header.cty) === "jwt") throw invalid("nested JWTs are refused");
   if (typeof payload.iat === "number" && payload.iat > now + config.clockToleranceSeconds) throw invalid('"iat" is in the future');
+  checkLifetime(config, payload, now);
   if (config.tokenTypes.length > 0) {
     const typ = typeof header.typ === "string" ? normalizeMediaType(header.typ) : undefined;
     if (typ === undefined || !config.tokenTypes.some((t) => normalizeMediaType(t) === typ)) {
@@ -142,6 +143,20 @@ function checkClaims(config: ResolvedOidcConfig, header: JWTHeaderParameters, pa
   if (config.authorizedParties.length > 0) {
     const party = typeof payload.azp === "string" ? payload.azp : payload.client_id;
     if (typeof party !== "string" || !config.authorizedParties.includes(party)) throw invalid('"azp"/"client_id" is not an authorized party');
+  }
+}
+
+/**
+ * Revocations are forgotten `maxTokenLifetimeSeconds` (plus the clock
+ * tolerance) after they were made, so a token living longer could come back
+ * to life once its revocation is gone: it is refused. Without `iat` the
+ * lifetime is unknown; the part still ahead must fit at least.
+ */
+function checkLifetime(config: ResolvedOidcConfig, payload: JWTPayload, now: number): void {
+  const max = config.maxTokenLifetimeSeconds;
+  const exp = payload.exp as number;
+  if (typeof payload.iat === "number" ? exp - payload.iat > max : exp - now > max + config.clockToleranceSeconds) {
+    throw invalid(`lifetime longer than ${max} s (AUTH_SERVICE_MAX_TOKEN_LIFETIME)`);
   }
 }
 
