@@ -181,3 +181,13 @@ describe("JwksVerifier: the longest token lifetime (AUTH_SERVICE_MAX_TOKEN_LIFET
     expect(await refusedWith(await mint({}, { expiresIn: 3600 + 60, omit: ["iat"] }), env)).toContain("lifetime longer than 3600 s");
   });
 });
+
+describe("JwksVerifier: a back-channel logout token is never an access token", () => {
+  test.each<[string, Record<string, unknown>, Record<string, unknown>]>([
+    ["typed logout+jwt", {}, { typ: "logout+jwt" }],
+    ["typed application/logout+jwt", {}, { typ: "application/logout+jwt" }],
+    ["carrying the back-channel logout event", { events: { "http://schemas.openid.net/event/backchannel-logout": {} } }, {}],
+  ])("%s: refused", async (_name, claims, header) => {
+    expect(await refusedWith(await mint({ sid: "s-1", jti: "j-1", ...claims }, { header }))).toContain("logout token is not an access token");
+  });
+});
