@@ -27,6 +27,12 @@ export interface ResolvedOidcConfig {
   clockToleranceSeconds: number;
   /** Refuse tokens whose `iat` is older than this (`AUTH_SERVICE_MAX_TOKEN_AGE`); off by default. */
   maxTokenAgeSeconds: number | undefined;
+  /**
+   * Longest lifetime a token may have (`AUTH_SERVICE_MAX_TOKEN_LIFETIME`), default 86400 (one day):
+   * `exp` − `iat` above it (or, without `iat`, `exp` further ahead than it) is refused. Revocations
+   * are kept this long plus the clock tolerance, so no token they match can outlive them.
+   */
+  maxTokenLifetimeSeconds: number;
   /** Required header `typ` values, e.g. `["at+jwt"]` (`AUTH_SERVICE_TOKEN_TYPES`); empty = any. */
   tokenTypes: string[];
   /** Required `azp`/`client_id` values (`AUTH_SERVICE_AUTHORIZED_PARTIES`); empty = not checked. */
@@ -139,6 +145,7 @@ const SETTINGS: { [K in keyof ResolvedOidcConfig]-?: Setting<K> } = {
   algorithms: { env: "AUTH_SERVICE_ALGORITHMS", parse: list as Parser<SupportedAlgorithm[]> },
   clockToleranceSeconds: { env: "AUTH_SERVICE_CLOCK_TOLERANCE", parse: seconds },
   maxTokenAgeSeconds: { env: "AUTH_SERVICE_MAX_TOKEN_AGE", parse: seconds },
+  maxTokenLifetimeSeconds: { env: "AUTH_SERVICE_MAX_TOKEN_LIFETIME", parse: seconds },
   tokenTypes: { env: "AUTH_SERVICE_TOKEN_TYPES", parse: list },
   authorizedParties: { env: "AUTH_SERVICE_AUTHORIZED_PARTIES", parse: list },
   maxTokenBytes: { env: "AUTH_SERVICE_MAX_TOKEN_BYTES", parse: count },
@@ -272,6 +279,8 @@ function validate(input: Partial<ResolvedOidcConfig>, nameOf: (field: keyof Reso
     algorithms: [...algorithms],
     clockToleranceSeconds: num("clockToleranceSeconds", SESSION_DEFAULTS.clockToleranceSeconds, 60),
     maxTokenAgeSeconds: input.maxTokenAgeSeconds === undefined ? undefined : num("maxTokenAgeSeconds", 0),
+    // Under a minute no real issuer fits; a revocation must outlive every token it can match.
+    maxTokenLifetimeSeconds: num("maxTokenLifetimeSeconds", 86_400, Number.MAX_SAFE_INTEGER, 60),
     tokenTypes: strings("tokenTypes"),
     authorizedParties: strings("authorizedParties"),
     maxTokenBytes,

@@ -17,6 +17,7 @@ export {
 } from "./middlewares/guardFactories.js";
 export { bindOidcMiddlewares, type BoundOidcClasses } from "./bindOidcMiddlewares.js";
 export { verifyOidcToken } from "./verifyOidcToken.js";
+export { revoke, type RevokeOptions, type RevokeTarget } from "./revoke.js";
 export { getAuth } from "./typedContext.js";
 export { createOidcContainer, oidcContainer } from "./container.js";
 export { TOKENS, type AppHandle } from "./tokens.js";
