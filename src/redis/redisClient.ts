@@ -1,5 +1,5 @@
 /**
- * The part of a node-redis client (`redis` v4 or v5, `createClient()`) the
+ * The part of a node-redis client (`redis` v4.6+, v5 or v6, `createClient()`) the
  * store uses. Commands go through `sendCommand`, whose shape both major
  * versions share, so the store works with either and never imports `redis`
  * itself: the host creates, configures and connects the client.
