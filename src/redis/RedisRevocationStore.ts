@@ -5,8 +5,9 @@ import { systemClock, type Clock } from "../services/Clock.js";
 import { createOidcLogger } from "../services/logger.js";
 import { checked } from "../services/sessions/MemoryRevocationStore.js";
 import type { RevocableClaims, Revocation, RevocationStore } from "../services/sessions/RevocationStore.js";
-import { dropClient, withTimeout, type RedisCommandClient, type RedisSubscriberClient } from "./redisClient.js";
+import { withTimeout, type RedisCommandClient, type RedisSubscriberClient } from "./redisClient.js";
 import { RevocationMirror } from "./RevocationMirror.js";
+import { messageOf, RevocationSync } from "./RevocationSync.js";
 import { ADD_SCRIPT, parseScoredMembers } from "./script.js";
 import { decodeMessage, encodeMessage, memberOf, revocationOf } from "./wire.js";
 
@@ -32,8 +33,6 @@ export interface RedisRevocationStoreOptions {
 }
 
 const PRUNE_INTERVAL_MS = 60_000;
-const RETRY_MIN_MS = 100;
-const RETRY_MAX_MS = 5_000;
 /** Revocations written back per script call after Redis lost its data. */
 const REPAIR_BATCH = 500;
 
@@ -78,8 +77,6 @@ export class RedisRevocationStore implements RevocationStore {
   readonly channel: string;
   private readonly prefix: string;
   private readonly client: RedisCommandClient;
-  private readonly subscriber: RedisSubscriberClient;
-  private readonly ownsSubscriber: boolean;
   private readonly maxStalenessMs: number;
   private readonly stalePolicy: RevocationStalePolicy;
   private readonly timeoutMs: number;
@@ -87,22 +84,10 @@ export class RedisRevocationStore implements RevocationStore {
   private readonly clock: Clock;
   private readonly mirror = new RevocationMirror();
   private readonly listeners = new Set<(revocation: Revocation) => void>();
-
-  private started = false;
-  private subscribed = false;
+  private readonly sync: RevocationSync;
+  private pruner: NodeJS.Timeout | undefined;
   private closed = false;
-  private inSync = false;
-  /** Since when the mirror may be missing revocations (construction, until the first sync). */
-  private staleSince: number;
-  /** Bumped at every loss of the subscription: a resync that straddles one does not count. */
-  private epoch = 0;
-  private syncing = false;
-  private syncAgain = false;
-  private outageReported = false;
   private malformedReported = false;
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private resolveFirstSync!: () => void;
-  private readonly firstSync = new Promise<void>((resolve) => (this.resolveFirstSync = resolve));
 
   constructor(options: RedisRevocationStoreOptions) {
     if (!options || typeof options.client?.sendCommand !== "function") throw new TypeError("RedisRevocationStore: options.client must be a node-redis client");
@@ -116,14 +101,28 @@ export class RedisRevocationStore implements RevocationStore {
     this.key = `${this.prefix}revocations`;
     this.channel = `${this.prefix}revoked`;
     this.client = options.client;
-    this.ownsSubscriber = options.subscriber === undefined;
-    this.subscriber = options.subscriber ?? options.client.duplicate();
     this.maxStalenessMs = maxStaleness * 1000;
     this.stalePolicy = policy;
     this.timeoutMs = timeout;
     this.logger = options.logger ?? createOidcLogger();
     this.clock = options.clock ?? systemClock;
-    this.staleSince = this.clock.now();
+    this.sync = new RevocationSync({
+      client: options.client,
+      subscriber: options.subscriber ?? options.client.duplicate(),
+      ownsSubscriber: options.subscriber === undefined,
+      channel: this.channel,
+      timeoutMs: timeout,
+      logger: this.logger,
+      clock: this.clock,
+      onMessage: this.onMessage,
+      pull: () => this.pullAndRepair(),
+      describeOutage: () => ({
+        message:
+          `revocations: Redis unreachable; serving the ${this.mirror.size} known revocation(s), ` +
+          (this.stalePolicy === "refuse" ? `refusing with ERR_AUTH_UNAVAILABLE once out of sync for ${maxStaleness} s` : "and still serving when stale (policy serve)"),
+        details: { revocations: this.mirror.size, maxStalenessSeconds: maxStaleness, stalePolicy: this.stalePolicy },
+      }),
+    });
   }
 
   /**
@@ -132,47 +131,25 @@ export class RedisRevocationStore implements RevocationStore {
    * `stalePolicy` covers the wait). Idempotent.
    */
   start(): Promise<void> {
-    if (this.started || this.closed) return this.firstSync;
-    this.started = true;
-    this.subscriber.on("error", this.onSubscriberLost);
-    this.subscriber.on("reconnecting", this.onSubscriberLost);
-    this.subscriber.on("end", this.onSubscriberLost);
-    this.subscriber.on("ready", this.onSubscriberReady);
-    // node-redis throws an 'error' event with no listener out of the process: the host's client gets one too.
-    this.client.on("error", this.onClientError);
-    if (!this.subscriber.isOpen) this.subscriber.connect().catch((error: unknown) => this.reportOutage(error));
-    this.subscriber.subscribe(this.channel, this.onMessage).then(
-      () => {
-        this.subscribed = true;
-        this.resync();
-      },
-      (error: unknown) => this.reportOutage(error),
-    );
-    const pruner = setInterval(() => this.mirror.prune(this.clock.now()), PRUNE_INTERVAL_MS);
-    pruner.unref();
-    this.timers.add(pruner);
-    return this.firstSync;
+    if (!this.pruner && !this.closed) {
+      this.pruner = setInterval(() => this.mirror.prune(this.clock.now()), PRUNE_INTERVAL_MS);
+      this.pruner.unref();
+    }
+    return this.sync.start();
   }
 
   /** Unsubscribes and releases what the store opened; the host's clients stay open. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
-    this.subscriber.off("error", this.onSubscriberLost);
-    this.subscriber.off("reconnecting", this.onSubscriberLost);
-    this.subscriber.off("end", this.onSubscriberLost);
-    this.subscriber.off("ready", this.onSubscriberReady);
-    this.client.off("error", this.onClientError);
-    if (this.ownsSubscriber) dropClient(this.subscriber);
-    else if (this.subscriber.isReady) await withTimeout(this.subscriber.unsubscribe(this.channel, this.onMessage), this.timeoutMs, "unsubscribe").catch(() => undefined);
+    clearInterval(this.pruner);
+    await this.sync.close();
     this.listeners.clear();
   }
 
   /** Whether the mirror is known to hold every shared revocation right now. */
   get synchronized(): boolean {
-    return this.inSync;
+    return this.sync.synchronized;
   }
 
   /** Live revocations in this node's mirror. */
@@ -191,15 +168,15 @@ export class RedisRevocationStore implements RevocationStore {
     try {
       await this.write([revocation], now, "add");
     } catch (error) {
-      this.reportOutage(error);
+      this.sync.reportOutage(error);
       throw notPropagated(messageOf(error));
     }
   }
 
   isRevoked(claims: RevocableClaims, nowMs: number): boolean {
     if (this.mirror.isRevoked(claims, nowMs)) return true;
-    if (!this.inSync && this.stalePolicy === "refuse") {
-      const staleMs = this.clock.now() - this.staleSince;
+    if (this.stalePolicy === "refuse") {
+      const staleMs = this.sync.staleForMs();
       if (staleMs > this.maxStalenessMs) {
         throw new OidcError(ERR_AUTH_UNAVAILABLE, {
           reason: `revocations out of sync with Redis for ${Math.round(staleMs / 1000)} s (AUTH_SERVICE_REVOCATION_MAX_STALENESS ${this.maxStalenessMs / 1000} s, policy refuse)`,
@@ -226,7 +203,7 @@ export class RedisRevocationStore implements RevocationStore {
       const reply = await withTimeout(this.client.sendCommand(["SET", `${this.prefix}once:${scope}:${id}`, "1", "NX", "PX", String(ttlMs)]), this.timeoutMs, "claimOnce");
       return reply === "OK";
     } catch (error) {
-      this.reportOutage(error);
+      this.sync.reportOutage(error);
       throw unavailable("claimOnce", messageOf(error));
     }
   }
@@ -240,58 +217,6 @@ export class RedisRevocationStore implements RevocationStore {
     }
     for (const revocation of revocations) if (this.mirror.apply(revocation, now)) this.notify(revocation);
   };
-
-  private readonly onSubscriberLost = (error?: unknown): void => {
-    this.epoch += 1;
-    if (this.inSync) {
-      this.inSync = false;
-      this.staleSince = this.clock.now();
-    }
-    this.reportOutage(error ?? new Error("connection to Redis lost"));
-  };
-
-  private readonly onSubscriberReady = (): void => {
-    // The first 'ready' may come before SUBSCRIBE is acknowledged; start() resyncs after that.
-    if (this.subscribed) this.resync();
-  };
-
-  private readonly onClientError = (error: unknown): void => this.reportOutage(error);
-
-  /** Reads the whole set into the mirror and writes back what Redis lacks; retried until in sync or the subscription drops. */
-  private resync(): void {
-    if (this.closed) return;
-    if (this.syncing) {
-      this.syncAgain = true;
-      return;
-    }
-    this.syncing = true;
-    void this.runResync().finally(() => (this.syncing = false));
-  }
-
-  private async runResync(): Promise<void> {
-    let delay = RETRY_MIN_MS;
-    this.syncAgain = true;
-    while (this.syncAgain && !this.closed) {
-      this.syncAgain = false;
-      const epoch = this.epoch;
-      try {
-        const { learned, repaired } = await this.pullAndRepair();
-        if (epoch !== this.epoch || !this.subscriber.isReady) {
-          // The subscription dropped meanwhile: its next 'ready' resyncs; if it is back already, go again now.
-          if (this.subscriber.isReady) this.syncAgain = true;
-          continue;
-        }
-        this.markInSync(learned, repaired);
-      } catch (error) {
-        this.reportOutage(error);
-        // Without a subscription the next 'ready' restarts the resync; with one, retry with backoff.
-        if (!this.subscriber.isReady || this.closed) return;
-        await this.sleep(delay);
-        delay = Math.min(delay * 2, RETRY_MAX_MS);
-        this.syncAgain = true;
-      }
-    }
-  }
 
   private async pullAndRepair(): Promise<{ learned: number; repaired: number }> {
     const now = this.clock.now();
@@ -316,28 +241,6 @@ export class RedisRevocationStore implements RevocationStore {
     await withTimeout(this.client.sendCommand(args), this.timeoutMs, what);
   }
 
-  private markInSync(learned: number, repaired: number): void {
-    const wasOut = this.outageReported;
-    const staleFor = this.clock.now() - this.staleSince;
-    this.inSync = true;
-    this.outageReported = false;
-    this.resolveFirstSync();
-    const details = { revocations: this.mirror.size, learned, repaired, outOfSyncMs: staleFor };
-    if (wasOut) this.logger.info(details, "revocations: back in sync with Redis");
-    else this.logger.debug(details, "revocations: in sync with Redis");
-  }
-
-  /** Warns once per outage, however many errors node-redis emits while it reconnects. */
-  private reportOutage(error: unknown): void {
-    if (this.outageReported || this.closed) return;
-    this.outageReported = true;
-    this.logger.warn(
-      { err: messageOf(error), revocations: this.mirror.size, maxStalenessSeconds: this.maxStalenessMs / 1000, stalePolicy: this.stalePolicy },
-      `revocations: Redis unreachable; serving the ${this.mirror.size} known revocation(s), ` +
-        (this.stalePolicy === "refuse" ? `refusing with ERR_AUTH_UNAVAILABLE once out of sync for ${this.maxStalenessMs / 1000} s` : "and still serving when stale (policy serve)"),
-    );
-  }
-
   private notify(revocation: Revocation): void {
     for (const listener of this.listeners) {
       try {
@@ -347,20 +250,7 @@ export class RedisRevocationStore implements RevocationStore {
       }
     }
   }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        resolve();
-      }, ms);
-      timer.unref();
-      this.timers.add(timer);
-    });
-  }
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 function notPropagated(reason: string): OidcError {
   return new OidcError(ERR_AUTH_UNAVAILABLE, {
