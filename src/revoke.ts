@@ -1,6 +1,7 @@
 import type { DependencyContainer } from "tsyringe";
 import { oidcContainer } from "./container.js";
 import type { Revocation } from "./services/sessions/RevocationStore.js";
+import { revocationFor, type RevocationSubject } from "./services/sessions/revocationFor.js";
 import { TOKENS } from "./tokens.js";
 
 /**
@@ -43,14 +44,12 @@ export async function revoke(target: RevokeTarget, options: RevokeOptions = {}):
   const container = options.container ?? oidcContainer;
   const config = container.resolve(TOKENS.ConfigService).get();
   const now = container.resolve(TOKENS.Clock).now();
-  const iss = options.iss ?? config.issuer;
-  const keepMs = (config.maxTokenLifetimeSeconds + config.clockToleranceSeconds) * 1000;
-  const revocation = revocationOf(target, iss, now, keepMs);
+  const revocation = revocationFor(subjectOf(target, now), options.iss ?? config.issuer, now, config);
   await container.resolve(TOKENS.RevocationStore).add(revocation);
   return revocation;
 }
 
-function revocationOf(target: RevokeTarget, iss: string, now: number, keepMs: number): Revocation {
+function subjectOf(target: RevokeTarget, now: number): RevocationSubject {
   if (target === null || typeof target !== "object") throw new TypeError("revoke(): pass { jti }, { sid } or { sub, before? }");
   const t = target as Record<string, unknown>;
   const given = (["jti", "sid", "sub"] as const).filter((key) => t[key] !== undefined);
@@ -59,10 +58,9 @@ function revocationOf(target: RevokeTarget, iss: string, now: number, keepMs: nu
   const value = t[key];
   if (typeof value !== "string" || value === "") throw new TypeError(`revoke(): ${key} must be a non-empty string`);
   if (key !== "sub" && t.before !== undefined) throw new TypeError("revoke(): before only goes with { sub }");
-  if (key === "jti") return { kind: "jti", iss, jti: value, expiresAt: now + keepMs };
-  if (key === "sid") return { kind: "sid", iss, sid: value, expiresAt: now + keepMs };
+  if (key === "jti") return { jti: value };
+  if (key === "sid") return { sid: value };
   const before = t.before === undefined ? Math.ceil(now / 1000) : t.before instanceof Date ? t.before.getTime() / 1000 : t.before;
   if (typeof before !== "number" || !Number.isFinite(before)) throw new TypeError("revoke(): before must be epoch seconds or a Date");
-  // Tokens issued before `before` live until `before` + the longest lifetime at most.
-  return { kind: "sub", iss, sub: value, before, expiresAt: Math.max(now, before * 1000) + keepMs };
+  return { sub: value, before };
 }

@@ -45,6 +45,8 @@ describe("readOidcConfigFromEnv: defaults", () => {
       clockToleranceSeconds: 5,
       maxTokenAgeSeconds: undefined,
       maxTokenLifetimeSeconds: 86_400,
+      logoutAudience: "my-app",
+      logoutRequireTyp: false,
       tokenTypes: [],
       authorizedParties: [],
       maxTokenBytes: 8192,
