@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "@jest/globals";
 import type { Socket as ClientSocket } from "socket.io-client";
 import { TestIssuer } from "../../src/testing/TestIssuer.js";
+import { logoutToken } from "../fixtures/logoutApp.js";
 import { connectSocket } from "../fixtures/app.js";
 import { nextEvent, recordEvents } from "../fixtures/live.js";
 import { NodeProcess } from "../fixtures/redisCluster.js";
@@ -82,6 +83,25 @@ describeWithRedis("two IOServer processes on one redis-server (@socket.io/redis-
     expect(carolOnB.connected).toBe(true);
     // A revoked user's new handshake is refused on B too.
     expect(await connectSocket(b.url, "/chat", { auth: { token: bob } })).toMatchObject({ connected: false, error: { message: "ERR_AUTH_TOKEN_INVALID" } });
+  });
+
+  test("a back-channel logout posted to node A ends the session on node B; the same logout token replayed on B is refused", async () => {
+    const [inSession, otherSession] = [await issuer.mint({ sub: "ivan", sid: "sess-1" }), await issuer.mint({ sub: "ivan", sid: "sess-2" })];
+    const onB = await socketOn(b, inSession);
+    const cut = cutOff(onB);
+    const logout = await logoutToken(issuer, { sub: undefined, sid: "sess-1" });
+    const post = (node: NodeProcess) =>
+      fetch(`${node.url}/oidc/backchannel-logout`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ logout_token: logout }).toString() });
+
+    expect((await post(a)).status).toBe(200);
+
+    await answers(b, inSession, "401 ERR_AUTH_TOKEN_INVALID", "B refuses the logged-out session");
+    expect(await cut).toEqual({ events: ["auth:revoked", "disconnect"], reason: "io server disconnect" });
+    expect(await get(b, otherSession)).toBe("200");
+    // The logout token's jti was claimed through Redis: a replay on another node is refused.
+    const replay = await post(b);
+    expect(replay.status).toBe(400);
+    expect(await replay.json()).toMatchObject({ error: "invalid_request", error_description: expect.stringMatching(/replay|already/i) });
   });
 
   test("live sockets through the adapter: the session revoker on A runs io.in(room).disconnectSockets() and B's socket is cut", async () => {
