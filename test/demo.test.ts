@@ -11,7 +11,7 @@ test("the demo runs every call and reports all outcomes as expected", async () =
 }, 70_000);
 
 describeWithRedis("npm run demo -- --cluster", () => {
-  test("two node processes on a redis-server it starts: alice revoked on A is refused and cut on both, bob is untouched", async () => {
+  test("two node processes on a redis-server it starts: a back-channel logout of alice on A refuses and cuts her on both, bob is untouched", async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "demo/demo.ts", "--cluster"], { timeout: 60_000 });
     expect(stdout).toContain("All outcomes as expected.");
     expect(stdout).toMatch(/alice \| B\s+\| 401 ERR_AUTH_TOKEN_INVALID \| cut \(auth:revoked, disconnect\)/);
