@@ -24,6 +24,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "@jest/globals";
 import type { Socket as ClientSocket } from "socket.io-client";
 import { connectSocket } from "../fixtures/app.js";
+import { waitFor } from "../fixtures/doubles.js";
 import { nextEvent, recordEvents } from "../fixtures/live.js";
 import { startLogoutApp, type LogoutApp } from "../fixtures/logoutApp.js";
 import { makeTestCertificates, type TestCertificates } from "./testCertificates.js";
@@ -240,6 +241,8 @@ describe("negative control: BetterAuth without the test CA", () => {
     expect((await signOut(provider, cookie)).status).toBe(200);
     expect(proxy.relayed).toEqual([]);
     expect(app.revocations).toEqual([]);
+    // Its log line travels through a pipe: wait for it (bounded).
+    await waitFor(() => provider.output().includes("UNABLE_TO_VERIFY_LEAF_SIGNATURE"), 10_000, "BetterAuth's delivery failure in its log");
     expect(provider.output()).toContain(`back-channel logout to client ${provider.clientId} failed`);
     expect(provider.output()).toContain("UNABLE_TO_VERIFY_LEAF_SIGNATURE");
     expect((await fetch(`${app.url}/profile`, { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(200);
