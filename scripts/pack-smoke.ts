@@ -121,7 +121,7 @@ try {
 
   step("strict tsc (NodeNext)", () => run("node", [join(consumer, "node_modules/typescript/bin/tsc"), "-p", consumer], consumer, 120_000));
 
-  step("run: 401 without a token, 200 with one", () => {
+  step("run: 401 without a token, 200 with one, the shipped logout route answers", () => {
     const output = run("node", ["dist/main.js"], consumer, 30_000).trim();
     console.log(`pack-smoke: consumer said ${output}`);
   });
