@@ -81,6 +81,8 @@ function consumerLockfile(tarball: PackResult, dependencies: Record<string, stri
     license: manifest.license,
     dependencies: manifest.dependencies,
     peerDependencies: manifest.peerDependencies,
+    // Optional peers (socket.io-client, redis) stay uninstalled in the consumer, as for a real install.
+    peerDependenciesMeta: manifest.peerDependenciesMeta,
     engines: manifest.engines,
   };
   packages[""] = { name: "pack-smoke-consumer", dependencies, devDependencies };
