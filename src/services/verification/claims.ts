@@ -55,12 +55,17 @@ export function localRoleOf(user: LocalUser | null | undefined): string | undefi
 export function buildUserContext(claims: VerifiedClaims, user: LocalUser | null | undefined): OidcUserContext {
   const roles = stringArray(claims.roles);
   const localRole = localRoleOf(user);
-  return {
+  const context: OidcUserContext = {
     sub: claims.sub,
     userId: user?.id !== undefined && user.id !== null && user.id !== "" ? String(user.id) : claims.sub,
     userRole: localRole ?? roles[0] ?? "user",
     roles,
     permissions: stringArray(claims.permissions),
     features: isPlainObject(claims.features) ? (safeCopy(claims.features) as OidcFeatures) : {},
+    email: typeof claims.email === "string" ? claims.email : null,
+    name: typeof claims.name === "string" ? claims.name : null,
   };
+  // As in 0.1.x: the field exists only when the token has the claim.
+  if (typeof claims.org_id === "string") context.org_id = claims.org_id;
+  return context;
 }
