@@ -1,13 +1,24 @@
 import type { DependencyContainer } from "tsyringe";
 import type { ResolvedOidcConfig } from "./config.js";
 import { oidcContainer } from "./container.js";
+import { ERR_AUTH_MISCONFIGURED, OidcError } from "./errors.js";
+import { markPackageConfigManager } from "./services/ConfigService.js";
 import { TOKENS } from "./tokens.js";
 
+/** The part of IOServer's appHandle the manager uses: its leveled log (6 = verbose). */
+interface ManagerAppHandle {
+  log?: (level: number, text: string) => unknown;
+}
+
 /**
- * IOServer manager (register it as "oidcConfig"). `start()` warms the
- * verifier (the default one validates the configuration and loads the
- * JWKS), so the first request does not pay for it. IOServer does not await `start()`; nothing depends
- * on it having finished; a host that wants to wait calls `oidcReady()`.
+ * IOServer manager (register it as "oidcConfig"). `start()` reads the
+ * configuration, logs one line through `appHandle.log(6, …)` as 0.1.x did
+ * (`[OidcConfigManager] Initialized — authServiceUrl=…, appSlug=…`), then
+ * warms the verifier (the default one loads the JWKS), so the first request
+ * does not pay for it. With an invalid configuration `start()` rejects
+ * (IOServer logs it) and logs nothing else. IOServer does not await
+ * `start()`; nothing depends on it having finished; a host that wants to
+ * wait calls `oidcReady()`.
  *
  * @example
  * ```ts
@@ -17,12 +28,18 @@ import { TOKENS } from "./tokens.js";
 export class OidcConfigManager {
   static container: DependencyContainer = oidcContainer;
   private readiness: Promise<void> | undefined;
+  private started = false;
 
-  /** IOServer passes its appHandle; the manager does not need it. */
-  constructor(_appHandle?: unknown) {}
+  /** IOServer passes its appHandle; the manager only uses its `log`. */
+  constructor(private readonly appHandle?: ManagerAppHandle) {
+    markPackageConfigManager(this);
+  }
 
   /** Called by IOServer without awaiting it. */
   async start(): Promise<void> {
+    this.started = true;
+    const { authServiceUrl, appSlug } = this.getConfig();
+    this.appHandle?.log?.(6, `[OidcConfigManager] Initialized — authServiceUrl=${authServiceUrl}, appSlug=${appSlug}`);
     await this.ready();
   }
 
@@ -44,8 +61,18 @@ export class OidcConfigManager {
     return this.readiness;
   }
 
-  /** The validated configuration; throws `ERR_AUTH_MISCONFIGURED` naming the bad variable. */
+  /**
+   * The validated configuration (frozen, the same object on every call).
+   * Throws `ERR_AUTH_MISCONFIGURED` naming the bad variable, and, as in
+   * 0.1.x, when called before `start()`.
+   */
   getConfig(): ResolvedOidcConfig {
+    if (!this.started) {
+      throw new OidcError(ERR_AUTH_MISCONFIGURED, {
+        message: "[OidcConfigManager] getConfig() called before start(). Ensure OidcConfigManager is registered and started.",
+        reason: "OidcConfigManager.getConfig() called before start()",
+      });
+    }
     return this.container.resolve(TOKENS.ConfigService).get();
   }
 
