@@ -15,8 +15,9 @@ interface ManagerAppHandle {
  * configuration, logs one line through `appHandle.log(6, …)` as 0.1.x did
  * (`[OidcConfigManager] Initialized — authServiceUrl=…, appSlug=…`), then
  * warms the verifier (the default one loads the JWKS), so the first request
- * does not pay for it. With an invalid configuration `start()` rejects
- * (IOServer logs it) and logs nothing else. IOServer does not await
+ * does not pay for it. With an invalid configuration the warm-up, and so
+ * `start()`, rejects with the reason (IOServer logs it) and the line is
+ * not logged. IOServer does not await
  * `start()`; nothing depends on it having finished; a host that wants to
  * wait calls `oidcReady()`.
  *
@@ -38,8 +39,13 @@ export class OidcConfigManager {
   /** Called by IOServer without awaiting it. */
   async start(): Promise<void> {
     this.started = true;
-    const { authServiceUrl, appSlug } = this.getConfig();
-    this.appHandle?.log?.(6, `[OidcConfigManager] Initialized — authServiceUrl=${authServiceUrl}, appSlug=${appSlug}`);
+    let config: ResolvedOidcConfig | undefined;
+    try {
+      config = this.getConfig();
+    } catch {
+      // Not logged as initialized; the warm-up below rejects with the reason, unless the verifier needs no configuration (a test fake).
+    }
+    if (config) this.appHandle?.log?.(6, `[OidcConfigManager] Initialized — authServiceUrl=${config.authServiceUrl}, appSlug=${config.appSlug}`);
     await this.ready();
   }
 

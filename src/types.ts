@@ -26,10 +26,10 @@ export interface OidcUserContext {
   org_id?: string;
 }
 
-/** What a provisioner learns about the subject from the token. */
+/** What a provisioner learns about the subject from the token. The package always sets `email` and `name`: `null` where the token has no such string claim, as 0.1.x did. */
 export interface UserProfile {
-  email?: string;
-  name?: string;
+  email?: string | null;
+  name?: string | null;
   /** The issuer that vouched for `sub` (a subject is only unique per issuer). */
   iss: string;
 }

@@ -132,18 +132,18 @@ function validateClaims(config: ResolvedOidcConfig, encodedPayload: string, nowM
 
 /** The rules jose does not apply itself. */
 function checkClaims(config: ResolvedOidcConfig, header: JWTHeaderParameters, payload: JWTPayload, now: number): void {
-  if (typeof payload.sub !== "string" || payload.sub === "") throw claimFault('"sub" claim must be a non-empty string', payload, "sub", "invalid");
+  if (typeof payload.sub !== "string" || payload.sub === "") throw claimFault('"sub" must be a non-empty string', payload, "sub", "invalid");
   // jose honours b64 only when listed in crit; an unencoded payload never makes a JWT (RFC 7797 §7), listed or not.
   if ("b64" in header && header.b64 !== true) throw invalid('header "b64" other than true is refused', errors.JWSInvalid);
   // A signed JWT wrapping another JWT is not an access token (RFC 8725 §2.8).
   if (typeof header.cty === "string" && normalizeMediaType(header.cty) === "jwt") throw invalid("nested JWTs are refused");
   if (typeof payload.iat === "number" && payload.iat > now + config.clockToleranceSeconds) {
-    throw claimFault('"iat" claim timestamp check failed (it should be in the past)', payload, "iat");
+    throw claimFault('"iat" is in the future', payload, "iat");
   }
   if (config.tokenTypes.length > 0) {
     const typ = typeof header.typ === "string" ? normalizeMediaType(header.typ) : undefined;
     if (typ === undefined || !config.tokenTypes.some((t) => normalizeMediaType(t) === typ)) {
-      throw claimFault(`unexpected "typ" JWT header value: must be one of ${config.tokenTypes.join(", ")}`, payload, "typ");
+      throw claimFault(`header "typ" must be one of ${config.tokenTypes.join(", ")}`, payload, "typ");
     }
   }
   if (config.authorizedParties.length > 0) {

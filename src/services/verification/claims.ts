@@ -37,10 +37,11 @@ export function safeCopy(value: unknown): unknown {
 
 /** What the provisioner learns from the claims. */
 export function profileFromClaims(claims: VerifiedClaims): UserProfile {
-  const profile: UserProfile = { iss: claims.iss };
-  if (typeof claims.email === "string") profile.email = claims.email;
-  if (typeof claims.name === "string") profile.name = claims.name;
-  return profile;
+  return {
+    email: typeof claims.email === "string" ? claims.email : null,
+    name: typeof claims.name === "string" ? claims.name : null,
+    iss: claims.iss,
+  };
 }
 
 /** The role the provisioner gave the user, if a non-empty one: it outranks the token's roles. */

@@ -19,7 +19,7 @@ export function tokenFault(cause: errors.JOSEError, reason = `${cause.code}: ${c
 
 /** A token fault of the claims set, as jose reports one: `JWTClaimValidationFailed` naming the claim. */
 export function claimFault(message: string, payload: object, claim: string, why: "missing" | "invalid" | "check_failed" = "check_failed"): OidcError {
-  return tokenFault(new errors.JWTClaimValidationFailed(message, payload as Record<string, unknown>, claim, why));
+  return tokenFault(new errors.JWTClaimValidationFailed(message, payload as Record<string, unknown>, claim, why), message);
 }
 
 /**

@@ -102,7 +102,8 @@ describe("profileFromClaims", () => {
     expect(profileFromClaims(claims({ email: "a@example.com", name: "Ann" }))).toEqual({ email: "a@example.com", name: "Ann", iss: "https://auth.example.com" });
   });
 
-  test("leaves out non-string email and name", () => {
-    expect(profileFromClaims(claims({ email: ["a@example.com"], name: 5 }))).toEqual({ iss: "https://auth.example.com" });
+  test("non-string or absent email and name are null, as 0.1.x passed them", () => {
+    expect(profileFromClaims(claims({ email: ["a@example.com"], name: 5 }))).toEqual({ email: null, name: null, iss: "https://auth.example.com" });
+    expect(profileFromClaims(claims())).toEqual({ email: null, name: null, iss: "https://auth.example.com" });
   });
 });
