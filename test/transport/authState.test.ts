@@ -32,3 +32,16 @@ test("the public fields are copies: a handler editing them changes neither the r
 test("readAuth finds nothing on a target no authentication ran on, even one carrying look-alike fields", () => {
   expect(readAuth({ sub: "s", userRole: "admin", roles: ["admin"] })).toBeUndefined();
 });
+
+test("email, name and org_id are copied too, and a re-authentication without org_id removes the previous one", () => {
+  const base = result(["user"]);
+  const withOrg: AuthResult = { ...base, context: { ...base.context, email: "a@example.com", name: "A", org_id: "org-1" } };
+  const socket: Record<string, unknown> = {};
+  attachAuth(socket, withOrg);
+  expect(socket).toMatchObject({ email: "a@example.com", name: "A", org_id: "org-1" });
+  socket.org_id = "org-forged";
+  expect(readAuth(socket)?.context.org_id).toBe("org-1");
+  attachAuth(socket, base);
+  expect(socket).not.toHaveProperty("org_id");
+  expect(socket).toMatchObject({ email: null, name: null });
+});
