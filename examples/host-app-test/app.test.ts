@@ -24,7 +24,7 @@ let sessions: RecordingSessionRegistrar;
 beforeEach(async () => {
   users = new InMemoryUserProvisioner([
     { sub: "alice", id: 1, role: "admin" },
-    { sub: "mallory", id: 2, disabled: true },
+    { sub: "mallory", id: 2, isDisabled: true },
   ]);
   sessions = new RecordingSessionRegistrar();
   // A fresh container per test: these fakes exist for this test only.

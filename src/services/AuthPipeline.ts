@@ -16,6 +16,7 @@ import type { OidcUserContext, VerifiedClaims } from "../types.js";
 import { buildUserContext, localRoleOf, profileFromClaims } from "./verification/claims.js";
 import type { TokenVerifier } from "./verification/JwksVerifier.js";
 import type { UserProvisioner } from "./UserProvisioner.js";
+import { checkProvisionedUser } from "./provisionedUser.js";
 
 /** The outcome of a successful authentication. */
 export interface AuthResult {
@@ -55,13 +56,14 @@ export class AuthPipeline {
       const token = extract();
       if (token === undefined || token === "") throw new OidcError(ERR_AUTH_TOKEN_REQUIRED);
       const claims = await this.verify(token);
-      let user;
+      let answer;
       try {
-        user = await this.provisioner.findOrCreate(claims.sub, profileFromClaims(claims));
+        answer = await this.provisioner.findOrCreate(claims.sub, profileFromClaims(claims));
       } catch (error) {
         throw toOidcError(error, ERR_USER_PROVISION_FAILED);
       }
-      // Any truthy flag refuses (fail closed): JS hosts and SQLite-backed stores return 1, not true.
+      // An answer of another shape, or with a disabled flag under another name, refuses (fail closed).
+      const user = checkProvisionedUser(answer);
       if (user?.isDisabled) throw new OidcError(ERR_USER_DISABLED, { reason: "provisioner reports the account disabled" });
       // The recorded identity: the transports only hand out copies of it (attachAuth, getAuth), so no handler can change it.
       return Object.freeze({ context: buildUserContext(claims, user), claims, localRole: localRoleOf(user) });

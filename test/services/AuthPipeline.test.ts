@@ -158,6 +158,19 @@ describe("refusals", () => {
     expect((await refusal(pipeline.authenticateRequest(() => TOKEN, "http"))).code).toBe(ERR_USER_DISABLED);
   });
 
+  test.each([
+    ["{ id, disabled: true }", { id: 1, disabled: true }, /field "disabled" reads like an account state/],
+    ["{ id, enabled: false }", { id: 1, enabled: false }, /field "enabled" reads like an account state/],
+    ["{ id, status: \"banned\" }", { id: 1, status: "banned" }, /field "status" reads like an account state/],
+    ["an answer without id", { role: "admin" }, /field "id"/],
+    ["isDisabled as the string \"false\"", { id: 1, isDisabled: "false" }, /field "isDisabled"/],
+  ])("a provisioner answering %s: 500 ERR_USER_PROVISION_FAILED, warned with the field named", async (_kind, answer, reason) => {
+    const { pipeline, logs } = pipelineWith(accept, async () => answer as unknown as LocalUser);
+    const error = await refusal(pipeline.authenticateRequest(() => TOKEN, "http"));
+    expect([error.code, error.statusCode]).toEqual([ERR_USER_PROVISION_FAILED, 500]);
+    expect(logs.records()).toEqual([expect.objectContaining({ level: 40, code: ERR_USER_PROVISION_FAILED, reason: expect.stringMatching(reason), transport: "http" })]);
+  });
+
   test("isDisabled: false lets the user in", async () => {
     const { pipeline } = pipelineWith(accept, async () => ({ id: 1, isDisabled: false }));
     await expect(pipeline.authenticateRequest(() => TOKEN, "http")).resolves.toBeDefined();
