@@ -11,7 +11,9 @@ import {
   OidcError,
   toOidcError,
 } from "../errors.js";
+import type { RoleSource } from "../config.js";
 import { TOKENS } from "../tokens.js";
+import type { ConfigService } from "./ConfigService.js";
 import type { OidcUserContext, VerifiedClaims } from "../types.js";
 import { buildUserContext, localRoleOf, profileFromClaims } from "./verification/claims.js";
 import type { TokenVerifier } from "./verification/JwksVerifier.js";
@@ -22,8 +24,10 @@ import { checkProvisionedUser } from "./provisionedUser.js";
 export interface AuthResult {
   readonly context: OidcUserContext;
   readonly claims: VerifiedClaims;
-  /** The role the provisioner gave, if any: it outranks the token's roles. */
+  /** The role the provisioner gave, if any (the context's `userRole`; what role checks read under `"local-first"`). */
   readonly localRole: string | undefined;
+  /** The rule role checks apply to this user (`AUTH_SERVICE_ROLE_SOURCE`); absent means `"token"`. See `holdsRole`. */
+  readonly roleSource?: RoleSource;
 }
 
 /**
@@ -38,6 +42,7 @@ export class AuthPipeline {
     @inject(TOKENS.JwksVerifier) private readonly verifier: TokenVerifier,
     @inject(TOKENS.UserProvisioner) private readonly provisioner: UserProvisioner,
     @inject(TOKENS.Logger) private readonly logger: Logger,
+    @inject(TOKENS.ConfigService) private readonly config: ConfigService,
   ) {}
 
   /**
@@ -66,11 +71,23 @@ export class AuthPipeline {
       const user = checkProvisionedUser(answer);
       if (user?.isDisabled) throw new OidcError(ERR_USER_DISABLED, { reason: "provisioner reports the account disabled" });
       // The recorded identity: the transports only hand out copies of it (attachAuth, getAuth), so no handler can change it.
-      return Object.freeze({ context: buildUserContext(claims, user), claims, localRole: localRoleOf(user) });
+      return Object.freeze({ context: buildUserContext(claims, user), claims, localRole: localRoleOf(user), roleSource: this.roleSource() });
     } catch (error) {
       const refusal = clientSafe(toOidcError(error, ERR_AUTH_TOKEN_INVALID));
       logRefusal(this.logger, refusal, { transport });
       throw refusal;
+    }
+  }
+
+  /**
+   * A host's own verifier may run without any `AUTH_SERVICE_*` configuration:
+   * the default rule (the token's roles) applies then.
+   */
+  private roleSource(): RoleSource {
+    try {
+      return this.config.get().roleSource;
+    } catch {
+      return "token";
     }
   }
 

@@ -73,6 +73,18 @@ describe("success", () => {
     expect(result.localRole).toBeUndefined();
   });
 
+  test("the role source comes from the configuration; without a readable one it is the default, token", async () => {
+    const { pipeline } = pipelineWith(accept, noUser);
+    expect((await pipeline.authenticateRequest(() => TOKEN, "http")).roleSource).toBe("token");
+    const container = createOidcContainer();
+    container.register(TOKENS.Environment, { useValue: { AUTH_SERVICE_URL: "https://auth.example.com", AUTH_SERVICE_APP_SLUG: "app", AUTH_SERVICE_ROLE_SOURCE: "local-first" } });
+    container.register(TOKENS.JwksVerifier, { useValue: { verify: accept } });
+    container.register(TOKENS.UserProvisioner, { useValue: { findOrCreate: async () => ({ id: 1, role: "admin" }) } });
+    container.register(TOKENS.Logger, { useValue: captureLogger().logger });
+    const result = await container.resolve(TOKENS.AuthPipeline).authenticateRequest(() => TOKEN, "http");
+    expect([result.roleSource, result.localRole]).toEqual(["local-first", "admin"]);
+  });
+
   test("the result is frozen: the recorded identity cannot be swapped", async () => {
     const { pipeline } = pipelineWith(accept, noUser);
     const result = await pipeline.authenticateRequest(() => TOKEN, "http");
