@@ -30,7 +30,7 @@ beforeEach(async () => {
   // A fresh container per test: these fakes exist for this test only.
   const oidc = createTestContainer({
     verifier: fakeVerifier({
-      "alice-token": { sub: "alice" },
+      "alice-token": { sub: "alice", roles: ["admin"] },
       "bob-token": { sub: "bob", email: "bob@example.com" },
       "mallory-token": { sub: "mallory" },
     }),
