@@ -53,9 +53,14 @@ export interface AppHandle {
   /** A host's own config manager (0.1.x): honoured by the default `ConfigService` when it is not the package's `OidcConfigManager`. */
   oidcConfig?: unknown;
   users?: { findOrCreate?: (sub: string, profile: Record<string, unknown>) => unknown };
+  /**
+   * The host's session manager, as 0.1.x documented it: `registerSocket(userId, socketId, sub)`
+   * when a socket is connected, `unregisterSocket(socketId, userId)` when it left (the socket id
+   * first, so the guide's `unregisterSocket(socketId)` works; `userId` follows for stores keyed by user).
+   */
   session?: {
     registerSocket?: (userId: string, socketId: string, sub: string) => unknown;
-    unregisterSocket?: (userId: string, socketId: string) => unknown;
+    unregisterSocket?: (socketId: string, userId: string) => unknown;
   };
   [key: string]: unknown;
 }

@@ -7,6 +7,7 @@ import type { VerifiedClaims } from "../../types.js";
 import type { Clock } from "../Clock.js";
 import type { ConfigService } from "../ConfigService.js";
 import { verifyJwsSignature } from "./jwsSignature.js";
+import { checkNumericDates } from "./numericDate.js";
 import { claimFault, tokenFault } from "./tokenFault.js";
 import type { KeySetRegistry } from "../keys/KeySetRegistry.js";
 import type { VerifiedTokenCache } from "./VerifiedTokenCache.js";
@@ -78,6 +79,7 @@ export class JwksVerifier implements TokenVerifier {
     }
     const nowMs = this.clock.now();
     const payload = validateClaims(config, encodedPayload, nowMs);
+    checkNumericDates(payload);
     checkClaims(config, header, payload, nowMs / 1000);
     const claims = deepFreeze(payload) as VerifiedClaims;
     this.cache.set(token, config, { claims, keySet, key, acceptedUntilMs: acceptedUntilMs(config, claims) });
