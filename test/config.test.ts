@@ -58,6 +58,7 @@ describe("readOidcConfigFromEnv: defaults", () => {
       allowInsecureHttp: false,
       tokenCacheSize: 10_000,
       tokenCacheTtlSeconds: 300,
+      roleSource: "token",
     });
   });
 
