@@ -76,7 +76,18 @@ export interface ResolvedOidcConfig {
    * serving from the last known revocations.
    */
   revocationStalePolicy: RevocationStalePolicy;
+  /**
+   * What every role check (`OidcHttpAdminMiddleware`, `OidcSocketAdminMiddleware`,
+   * `requireRoles`) reads (`AUTH_SERVICE_ROLE_SOURCE`): `"token"` (default, 0.1.x's
+   * rule) the token's `roles` claim only; `"local-first"` the provisioner's role when
+   * it gave one, else the token's `roles`.
+   */
+  roleSource: RoleSource;
 }
+
+/** The values `AUTH_SERVICE_ROLE_SOURCE` accepts. */
+export const ROLE_SOURCES = Object.freeze(["token", "local-first"] as const);
+export type RoleSource = (typeof ROLE_SOURCES)[number];
 
 /** The values `AUTH_SERVICE_SOCKET_EXPIRY` accepts. */
 export const SOCKET_EXPIRY_POLICIES = Object.freeze(["disconnect", "ignore"] as const);
@@ -165,6 +176,7 @@ const SETTINGS: { [K in keyof ResolvedOidcConfig]-?: Setting<K> } = {
   tokenCacheTtlSeconds: { env: "AUTH_SERVICE_TOKEN_CACHE_TTL", parse: seconds },
   revocationMaxStalenessSeconds: { env: "AUTH_SERVICE_REVOCATION_MAX_STALENESS", parse: seconds },
   revocationStalePolicy: { env: "AUTH_SERVICE_REVOCATION_STALE_POLICY", parse: oneOf(REVOCATION_STALE_POLICIES) },
+  roleSource: { env: "AUTH_SERVICE_ROLE_SOURCE", parse: oneOf(ROLE_SOURCES) },
 };
 
 /** The environment variable behind each `ResolvedOidcConfig` field (for docs and error messages). */
@@ -275,6 +287,11 @@ function validate(input: Partial<ResolvedOidcConfig>, nameOf: (field: keyof Reso
     fail(nameOf("revocationStalePolicy"), `must be one of ${REVOCATION_STALE_POLICIES.join(", ")} (got "${String(revocationStalePolicy)}")`);
   }
 
+  const roleSource = input.roleSource ?? "token";
+  if (!(ROLE_SOURCES as readonly string[]).includes(roleSource)) {
+    fail(nameOf("roleSource"), `must be one of ${ROLE_SOURCES.join(", ")} (got "${String(roleSource)}")`);
+  }
+
   const maxTokenBytes = wholeNumber("maxTokenBytes", 8192);
   if (maxTokenBytes < 64) fail(nameOf("maxTokenBytes"), "must be at least 64");
 
@@ -305,5 +322,6 @@ function validate(input: Partial<ResolvedOidcConfig>, nameOf: (field: keyof Reso
     tokenCacheTtlSeconds: num("tokenCacheTtlSeconds", 300),
     revocationMaxStalenessSeconds: num("revocationMaxStalenessSeconds", 60),
     revocationStalePolicy,
+    roleSource,
   }) as ResolvedOidcConfig;
 }

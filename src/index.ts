@@ -43,6 +43,7 @@ export {
 export {
   OIDC_ENV_VARS,
   REVOCATION_STALE_POLICIES,
+  ROLE_SOURCES,
   SOCKET_EXPIRY_POLICIES,
   SUPPORTED_ALGORITHMS,
   readOidcConfigFromEnv,
@@ -50,6 +51,7 @@ export {
   type ResolvedOidcConfig,
   type OidcConfig,
   type RevocationStalePolicy,
+  type RoleSource,
   type SocketExpiryPolicy,
   type SupportedAlgorithm,
 } from "./config.js";
@@ -67,7 +69,7 @@ export {
 } from "./errors.js";
 export type { LocalUser, OidcFeatures, OidcUserContext, UserProfile, VerifiedClaims } from "./types.js";
 
-export { EnvConfigService, StaticConfigService, type ConfigService } from "./services/ConfigService.js";
+export { AppHandleConfigService, EnvConfigService, StaticConfigService, type ConfigService } from "./services/ConfigService.js";
 export { JwksVerifier, type TokenVerifier } from "./services/verification/JwksVerifier.js";
 export { AppHandleUserProvisioner, type UserProvisioner } from "./services/UserProvisioner.js";
 export { AppHandleSessionRegistrar, type SocketSessionRegistrar } from "./services/sessions/SocketSessionRegistrar.js";

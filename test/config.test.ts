@@ -60,6 +60,7 @@ describe("readOidcConfigFromEnv: defaults", () => {
       tokenCacheTtlSeconds: 300,
       revocationMaxStalenessSeconds: 60,
       revocationStalePolicy: "refuse",
+      roleSource: "token",
     });
   });
 

@@ -1,11 +1,12 @@
 import { inject, injectable } from "tsyringe";
-import type { JWTPayload } from "jose";
+import { errors, type JWTPayload } from "jose";
 import type { ResolvedOidcConfig } from "../../config.js";
 import { TOKENS } from "../../tokens.js";
 import type { VerifiedClaims } from "../../types.js";
 import type { Clock } from "../Clock.js";
 import type { ConfigService } from "../ConfigService.js";
 import { checkLifetime, invalid, isLogoutToken, normalizeMediaType, verifySignedJwt, type Header } from "./signedJwt.js";
+import { claimFault } from "./tokenFault.js";
 import type { KeySetRegistry } from "../keys/KeySetRegistry.js";
 import type { VerifiedTokenCache } from "./VerifiedTokenCache.js";
 
@@ -41,7 +42,7 @@ export class JwksVerifier implements TokenVerifier {
   async verify(token: string): Promise<VerifiedClaims> {
     const config = this.configService.get();
     // Size is checked before anything else, even the cache lookup.
-    if (typeof token !== "string" || token.length > config.maxTokenBytes) throw invalid(`token longer than ${config.maxTokenBytes} bytes`);
+    if (typeof token !== "string" || token.length > config.maxTokenBytes) throw invalid(`token longer than ${config.maxTokenBytes} bytes`, errors.JWSInvalid);
     const keySet = this.keySets.get(config);
 
     let cached = this.cache.get(token, config);
@@ -65,21 +66,23 @@ export class JwksVerifier implements TokenVerifier {
   }
 }
 
-/** The rules of access tokens, beyond those every signed JWT of the issuer gets. */
+/** The rules of access tokens, beyond those every signed JWT of the issuer gets (`verifySignedJwt`). */
 function checkAccessTokenClaims(config: ResolvedOidcConfig, header: Header, payload: JWTPayload, nowMs: number): void {
-  if (typeof payload.sub !== "string" || payload.sub === "") throw invalid('"sub" must be a non-empty string');
+  if (typeof payload.sub !== "string" || payload.sub === "") throw claimFault('"sub" must be a non-empty string', payload, "sub", "invalid");
   // Same issuer, same keys and often the same audience: a logout token must never pass for an access token (cross-JWT confusion).
   if (isLogoutToken(header, payload)) throw invalid("a back-channel logout token is not an access token");
   checkLifetime(config, payload, nowMs);
   if (config.tokenTypes.length > 0) {
     const typ = typeof header.typ === "string" ? normalizeMediaType(header.typ) : undefined;
     if (typ === undefined || !config.tokenTypes.some((t) => normalizeMediaType(t) === typ)) {
-      throw invalid(`header "typ" must be one of ${config.tokenTypes.join(", ")}`);
+      throw claimFault(`header "typ" must be one of ${config.tokenTypes.join(", ")}`, payload, "typ");
     }
   }
   if (config.authorizedParties.length > 0) {
     const party = typeof payload.azp === "string" ? payload.azp : payload.client_id;
-    if (typeof party !== "string" || !config.authorizedParties.includes(party)) throw invalid('"azp"/"client_id" is not an authorized party');
+    if (typeof party !== "string" || !config.authorizedParties.includes(party)) {
+      throw claimFault('"azp"/"client_id" is not an authorized party', payload, typeof payload.azp === "string" ? "azp" : "client_id");
+    }
   }
 }
 
