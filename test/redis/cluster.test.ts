@@ -12,6 +12,8 @@ let redis: RedisServer;
 let issuer: TestIssuer;
 let a: NodeProcess;
 let b: NodeProcess;
+/** A node that refuses as soon as it is out of sync (AUTH_SERVICE_REVOCATION_MAX_STALENESS=0, policy refuse). */
+let strict: NodeProcess;
 const open: ClientSocket[] = [];
 
 async function get(node: NodeProcess, token: string): Promise<string> {
@@ -58,12 +60,16 @@ describeWithRedis("two IOServer processes on one redis-server (@socket.io/redis-
   beforeAll(async () => {
     [redis, issuer] = await Promise.all([RedisServer.start(), TestIssuer.start({ alg: "EdDSA" })]);
     const env = { ...issuer.env(), REDIS_URL: redis.url };
-    [a, b] = await Promise.all([NodeProcess.start("A", env), NodeProcess.start("B", env)]);
+    [a, b, strict] = await Promise.all([
+      NodeProcess.start("A", env),
+      NodeProcess.start("B", env),
+      NodeProcess.start("C", { ...env, AUTH_SERVICE_REVOCATION_MAX_STALENESS: "0", AUTH_SERVICE_REVOCATION_STALE_POLICY: "refuse" }),
+    ]);
   }, 60_000);
 
   afterAll(async () => {
     for (const socket of open.splice(0)) socket.close();
-    await Promise.all([a?.stop(), b?.stop()]);
+    await Promise.all([a?.stop(), b?.stop(), strict?.stop()]);
     await issuer?.close();
     await redis?.stop();
   }, 30_000);
@@ -112,7 +118,7 @@ describeWithRedis("two IOServer processes on one redis-server (@socket.io/redis-
     expect(await cut).toEqual({ events: ["auth:revoked", "disconnect"], reason: "io server disconnect" });
   });
 
-  test("redis-server SIGKILLed under load and restarted on the same port: nothing lost, nothing crashes", async () => {
+  test("redis-server SIGKILLed under load and restarted on the same port: nothing lost, nothing crashes, a node past its staleness answers 503", async () => {
     const [steady, erin, frank, grace, heidi] = [await mint("steady"), await mint("erin"), await mint("frank"), await mint("grace"), await mint("heidi")];
     await a.request({ type: "revoke", sub: "erin" });
     await answers(b, erin, "401 ERR_AUTH_TOKEN_INVALID", "B refuses erin before the crash");
@@ -129,6 +135,10 @@ describeWithRedis("two IOServer processes on one redis-server (@socket.io/redis-
 
     await redis.kill();
     await eventually(async () => !(await a.status()).synchronized && !(await b.status()).synchronized, "both nodes to notice the outage");
+    // Past its staleness (0 s here; 60 s by default) a node with policy refuse answers 503, not a possibly stale 200.
+    await eventually(async () => !(await strict.status()).synchronized, "node C to notice the outage");
+    const refused = await fetch(`${strict.url}/profile`, { headers: { authorization: `Bearer ${steady}` }, signal: AbortSignal.timeout(5000) });
+    expect([refused.status, ((await refused.json()) as { code: string }).code, refused.headers.get("retry-after")]).toEqual([503, "ERR_AUTH_UNAVAILABLE", "5"]);
 
     // During the outage: the revoking caller learns the revocation did not propagate; A enforces it at once.
     await expect(a.request({ type: "revoke", sub: "frank" })).rejects.toThrow("ERR_AUTH_UNAVAILABLE");
@@ -137,6 +147,7 @@ describeWithRedis("two IOServer processes on one redis-server (@socket.io/redis-
 
     await redis.restart();
     await eventually(async () => (await a.status()).synchronized && (await b.status()).synchronized, "both nodes back in sync");
+    await answers(strict, steady, "200", "node C serves again once back in sync");
 
     // Nothing lost: A wrote its outage revocation back, and the pre-crash one survived the empty restart.
     await answers(b, frank, "401 ERR_AUTH_TOKEN_INVALID", "B refuses frank after the restart");
@@ -156,7 +167,7 @@ describeWithRedis("two IOServer processes on one redis-server (@socket.io/redis-
     await Promise.all(loops);
     // Under load through the outage: only the two expected answers, never a 5xx or a dropped connection.
     expect([...statuses.keys()].sort()).toEqual(["200", "401 ERR_AUTH_TOKEN_INVALID"]);
-    for (const node of [a, b]) {
+    for (const node of [a, b, strict]) {
       expect(node.alive).toBe(true);
       expect(node.stderr).not.toMatch(/UNHANDLED|UNCAUGHT/);
       const warnings = node.logs().filter((r) => String(r.msg).startsWith("revocations: Redis unreachable"));
