@@ -11,7 +11,7 @@
  * told to revoke that user. Two delays per sample, on the machine's one
  * clock (performance.timeOrigin + performance.now() in every process):
  *
- * - mirror: from the call of `store.add()` on A to the revocation landing
+ * - mirror: from the call of `revoke({ sub })` on A to the revocation landing
  *   in B's in-process mirror (B's `onRevoked`), i.e. when B starts refusing;
  * - first refusal: from that call to the poller receiving B's first 401,
  *   which adds one request round trip under load.
@@ -98,7 +98,7 @@ await redis.stop();
 
 const ms = (v: number) => fmt(v, 2);
 const rows = [
-  ["delay from store.add() on A", "p50 ms", "p99 ms", "max ms"],
+  ["delay from revoke() on A", "p50 ms", "p99 ms", "max ms"],
   ["revocation in B's mirror (B refuses from here)", ms(percentile(mirror, 50)), ms(percentile(mirror, 99)), ms(Math.max(...mirror))],
   ["first 401 received by a client polling B", ms(percentile(refusal, 50)), ms(percentile(refusal, 99)), ms(Math.max(...refusal))],
   ["(one poll round trip to B under load)", ms(percentile(pollRtt, 50)), ms(percentile(pollRtt, 99)), ms(Math.max(...pollRtt))],
