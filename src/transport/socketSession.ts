@@ -7,6 +7,7 @@ import type { ConfigService } from "../services/ConfigService.js";
 import type { SocketSessionRegistrar } from "../services/sessions/SocketSessionRegistrar.js";
 import type { NamespaceHost } from "../services/sessions/SocketServerRegistry.js";
 import type { RevocationStore } from "../services/sessions/RevocationStore.js";
+import { DEFAULT_REVOKED_MESSAGE } from "../services/sessions/SessionRevoker.js";
 import {
   AUTH_EXPIRED_EVENT,
   AUTH_REFRESH_EVENT,
@@ -151,7 +152,7 @@ class LiveSession {
   }
 
   private revoke(): void {
-    const notice: AuthRevokedNotice = { message: "Your session was revoked" };
+    const notice: AuthRevokedNotice = { message: DEFAULT_REVOKED_MESSAGE };
     this.socket.emit(AUTH_REVOKED_EVENT, notice);
     this.socket.disconnect();
   }

@@ -38,6 +38,8 @@ interface Provider {
   authBaseURL: string;
   clientId: string;
   clientSecret: string;
+  /** The session cookie of a user the admin plugin treats as an admin. */
+  adminCookie: string;
   /** Everything the process printed, for failure messages. */
   output(): string;
   stop(): Promise<void>;
@@ -188,7 +190,7 @@ afterAll(() => {
   certs.remove();
 });
 
-describe("BetterAuth sign-out → back-channel logout → the app", () => {
+describe("BetterAuth ends a session (sign-out, admin ban) → back-channel logout → the app", () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack(certs, true);
@@ -222,6 +224,29 @@ describe("BetterAuth sign-out → back-channel logout → the app", () => {
     const refused = await api();
     expect(refused.status).toBe(401);
     expect(await refused.json()).toMatchObject({ code: "ERR_AUTH_TOKEN_INVALID", message: "The access token has been revoked" });
+  }, 60_000);
+
+  test("banning the user (admin plugin) deletes their sessions: the app refuses their token and cuts their socket", async () => {
+    const { provider, app, proxy, rpOrigin } = stack;
+    const { accessToken } = await signInThroughTheApp(provider, rpOrigin, "fay@example.com");
+    const claims = claimsOf(accessToken);
+    const outcome = await connectSocket(app.url, "/chat", { auth: { token: accessToken } });
+    expect(outcome.connected).toBe(true);
+    open.push(outcome.socket as ClientSocket);
+    const revoked = nextEvent(outcome.socket as ClientSocket, "auth:revoked", 15_000);
+    const [relayedBefore, revocationsBefore] = [proxy.relayed.length, app.revocations.length];
+
+    const ban = await fetch(`${provider.authBaseURL}/admin/ban-user`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: provider.baseURL, cookie: provider.adminCookie },
+      body: JSON.stringify({ userId: claims.sub, banReason: "interop test" }),
+    });
+    expect(ban.status).toBe(200);
+
+    expect(await revoked).toEqual({ message: "Your session was revoked" });
+    expect(proxy.relayed.slice(relayedBefore)).toEqual(["POST /oidc/backchannel-logout 200"]);
+    expect(app.revocations.slice(revocationsBefore)).toEqual([expect.objectContaining({ kind: "sid", sid: claims.sid })]);
+    expect((await fetch(`${app.url}/profile`, { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(401);
   }, 60_000);
 });
 

@@ -14,11 +14,12 @@
  * uses, as an /etc/hosts line would.
  *
  * Environment: RP_HOST, RP_ORIGIN (https://RP_HOST:port), RESOURCE (the API's
- * resource indicator). Prints one JSON line (its URLs, the OAuth client) and
- * serves until stdin closes.
+ * resource indicator). Prints one JSON line (its URLs, the OAuth client, an
+ * admin's session cookie for the admin plugin) and serves until stdin closes.
  */
 import dns from "node:dns";
 import { oauthProvider } from "@better-auth/oauth-provider";
+import { admin } from "better-auth/plugins";
 import { startBetterAuthServer } from "./betterAuthServer.js";
 
 const { RP_HOST, RP_ORIGIN, RESOURCE } = process.env as Record<string, string>;
@@ -45,9 +46,12 @@ const provider = oauthProvider({
   resources: [RESOURCE],
   clientPrivileges: () => true,
 });
-const server = await startBetterAuthServer({ plugins: [provider] });
+// The admin plugin reads adminUserIds when a request comes: the admin's id is added once it exists.
+const adminUserIds: string[] = [];
+const server = await startBetterAuthServer({ plugins: [provider, admin({ adminUserIds })] });
 const api = server.api as AdminApi;
-const { cookie } = await server.signUp("client-admin@example.com", "correct-horse-battery", "Client Admin");
+const { cookie, userId } = await server.signUp("client-admin@example.com", "correct-horse-battery", "Client Admin");
+adminUserIds.push(userId);
 const headers = new Headers({ cookie });
 const client = await api.adminCreateOAuthClient({
   headers,
@@ -63,6 +67,6 @@ const client = await api.adminCreateOAuthClient({
 });
 await api.adminLinkClientResource({ headers, params: { identifier: RESOURCE, client_id: client.client_id } });
 
-process.stdout.write(`${JSON.stringify({ baseURL: server.baseURL, authBaseURL: server.authBaseURL, clientId: client.client_id, clientSecret: client.client_secret })}\n`);
+process.stdout.write(`${JSON.stringify({ baseURL: server.baseURL, authBaseURL: server.authBaseURL, clientId: client.client_id, clientSecret: client.client_secret, adminCookie: cookie })}\n`);
 process.stdin.on("close", () => void server.close().finally(() => process.exit(0)));
 process.stdin.resume();
