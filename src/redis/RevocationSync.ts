@@ -71,6 +71,7 @@ export class RevocationSync {
     subscriber.on("ready", this.onSubscriberReady);
     // node-redis throws an 'error' event with no listener out of the process: the host's client gets one too.
     client.on("error", this.onClientError);
+    client.on("ready", this.onClientReady);
     if (!subscriber.isOpen) subscriber.connect().catch((error: unknown) => this.reportOutage(error));
     subscriber.subscribe(channel, this.options.onMessage).then(
       () => {
@@ -93,6 +94,7 @@ export class RevocationSync {
     subscriber.off("end", this.onSubscriberLost);
     subscriber.off("ready", this.onSubscriberReady);
     client.off("error", this.onClientError);
+    client.off("ready", this.onClientReady);
     if (this.options.ownsSubscriber) dropClient(subscriber);
     else if (subscriber.isReady) {
       await withTimeout(subscriber.unsubscribe(this.options.channel, this.options.onMessage), this.options.timeoutMs, "unsubscribe").catch(() => undefined);
@@ -122,6 +124,18 @@ export class RevocationSync {
   };
 
   private readonly onClientError = (error: unknown): void => this.reportOutage(error);
+
+  /** The command connection is back: an outage it alone had is over (the next one warns again); a pending read can go on. */
+  private readonly onClientReady = (): void => {
+    if (!this.inSync) {
+      if (this.subscribed && this.options.subscriber.isReady) this.resync();
+      return;
+    }
+    if (this.outageReported) {
+      this.outageReported = false;
+      this.options.logger.info("revocations: Redis reachable again");
+    }
+  };
 
   private resync(): void {
     if (this.closed) return;

@@ -68,6 +68,29 @@ describeWithRedis("Redis killed (SIGKILL) and restarted empty on the same port",
     }
   });
 
+  test("a blip of the command connection alone is one outage too: once it is back, the next outage warns again", async () => {
+    const a = await nodes.node();
+    const unreachable = () => a.logs.records().filter((r) => r.level === 40 && String(r.msg).startsWith("revocations: Redis unreachable")).length;
+    const id = String(await a.client.sendCommand(["CLIENT", "ID"]));
+    const admin = a.client.duplicate();
+    admin.on("error", () => undefined);
+    await admin.connect();
+    try {
+      await admin.sendCommand(["CLIENT", "KILL", "ID", id]);
+      await waitFor(() => a.logs.records().some((r) => r.msg === "revocations: Redis reachable again"), 5000, "the client to reconnect");
+      expect(unreachable()).toBe(1);
+      // The subscription never dropped: still in sync, and revocations still flow.
+      expect(a.store.synchronized).toBe(true);
+      await a.store.add(jti("after-blip"));
+    } finally {
+      admin.destroy();
+    }
+    await redis.kill();
+    await waitFor(() => unreachable() === 2, 5000, "a warning for the real outage");
+    await redis.restart();
+    await waitFor(() => a.store.synchronized, 10_000, "the node back in sync");
+  });
+
   test.each([
     ["refuse", "refused (503)", true],
     ["serve", "still served", false],
