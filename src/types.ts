@@ -8,6 +8,8 @@ export type OidcFeatures = Record<string, unknown>;
 export interface OidcUserContext {
   /** The token's `sub`. */
   sub: string;
+  /** The token's `iss`: which trusted issuer vouched for `sub` (a subject is only unique per issuer). */
+  iss: string;
   /** The local user id from the provisioner, else `sub`. */
   userId: string;
   /** The local role from the provisioner, else `roles[0]`, else `"user"`. */
@@ -16,6 +18,8 @@ export interface OidcUserContext {
   roles: string[];
   /** The token's `permissions` claim, string elements only. */
   permissions: string[];
+  /** The scopes the token grants (`scope` string, or `scp` array/string); see docs/scopes.md. */
+  scopes: string[];
   /** The token's `features` claim when it is a plain object, else `{}`. */
   features: OidcFeatures;
 }

@@ -20,8 +20,8 @@ type Carrier = object & { [AUTH_STATE]?: AuthResult; [ADMISSIONS]?: AccessRequir
  * handler does with what it got.
  */
 export function copyContext(context: OidcUserContext): OidcUserContext {
-  const { sub, userId, userRole, roles, permissions, features } = context;
-  return { sub, userId, userRole, roles: [...roles], permissions: [...permissions], features: safeCopy(features) as OidcFeatures };
+  const { sub, iss, userId, userRole, roles, permissions, scopes, features } = context;
+  return { sub, iss, userId, userRole, roles: [...roles], permissions: [...permissions], scopes: [...scopes], features: safeCopy(features) as OidcFeatures };
 }
 
 /** Puts a copy of the context fields on the request/socket and records the full result for guards and `getAuth`. */

@@ -19,7 +19,7 @@ const socketWith = (result?: { roles: string[]; localRole?: string }) => {
   const socket = { nsp: { name: "/admin" }, handshake: {} } as unknown as Socket;
   if (result) {
     const auth: AuthResult = {
-      context: { sub: "s", userId: "u", userRole: result.localRole ?? result.roles[0] ?? "user", roles: result.roles, permissions: [], features: {} },
+      context: { sub: "s", iss: "i", userId: "u", userRole: result.localRole ?? result.roles[0] ?? "user", roles: result.roles, permissions: [], scopes: [], features: {} },
       claims: { sub: "s", iss: "i", exp: 1 },
       localRole: result.localRole,
     };

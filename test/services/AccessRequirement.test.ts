@@ -3,7 +3,7 @@ import type { AuthResult } from "../../src/index.js";
 import { holdsRole, permissionRequirement, roleRequirement } from "../../src/services/AccessRequirement.js";
 
 const auth = (roles: string[], permissions: string[], localRole?: string): AuthResult => ({
-  context: { sub: "s", userId: "s", userRole: localRole ?? roles[0] ?? "user", roles, permissions, features: {} },
+  context: { sub: "s", iss: "i", userId: "s", userRole: localRole ?? roles[0] ?? "user", roles, permissions, scopes: [], features: {} },
   claims: { sub: "s", iss: "i", exp: 0 },
   localRole,
 });

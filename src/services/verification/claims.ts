@@ -1,4 +1,5 @@
 import type { LocalUser, OidcFeatures, OidcUserContext, UserProfile, VerifiedClaims } from "../../types.js";
+import { scopesFromClaims } from "./scopes.js";
 
 /** Keys that must never be copied from a token into an object (prototype pollution). */
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
@@ -57,10 +58,12 @@ export function buildUserContext(claims: VerifiedClaims, user: LocalUser | null 
   const localRole = localRoleOf(user);
   return {
     sub: claims.sub,
+    iss: claims.iss,
     userId: user?.id !== undefined && user.id !== null && user.id !== "" ? String(user.id) : claims.sub,
     userRole: localRole ?? roles[0] ?? "user",
     roles,
     permissions: stringArray(claims.permissions),
+    scopes: scopesFromClaims(claims),
     features: isPlainObject(claims.features) ? (safeCopy(claims.features) as OidcFeatures) : {},
   };
 }
