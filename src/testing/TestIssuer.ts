@@ -117,10 +117,13 @@ export class TestIssuer {
     };
   }
 
-  /** Generates and publishes a new key, which becomes the default signing key. Returns its kid. */
-  async addKey(alg: TestAlgorithm = this.options.alg): Promise<string> {
+  /**
+   * Generates and publishes a new key, which becomes the default signing
+   * key. Returns its kid (random unless given: two issuers publishing an
+   * equal kid must still never verify each other's tokens).
+   */
+  async addKey(alg: TestAlgorithm = this.options.alg, kid: string = randomUUID()): Promise<string> {
     const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-    const kid = randomUUID();
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: "sig" };
     this.keys.push({ kid, alg, privateKey, publicJwk });
     return kid;
