@@ -21,6 +21,8 @@ import { RemoteKeySet } from "./RemoteKeySet.js";
 export class KeySetRegistry {
   private readonly sets = new Map<string, RemoteKeySet>();
   private readonly metadata = new Map<string, IssuerMetadata>();
+  /** The key set of each config with a configured URI: the per-request lookup is one WeakMap hit. */
+  private readonly byConfig = new WeakMap<ResolvedOidcConfig, RemoteKeySet>();
 
   constructor(
     @inject(TOKENS.Clock) private readonly clock: Clock,
@@ -30,12 +32,15 @@ export class KeySetRegistry {
   /** The key set of a configured JWKS URI. Throws when the URI is left to discovery: use `keySetFor`. */
   get(config: ResolvedOidcConfig): RemoteKeySet {
     if (config.jwksUri === undefined) throw new Error(`KeySetRegistry.get(): the JWKS URI of ${config.issuer} is discovered; use keySetFor()`);
-    return this.setAt(config, config.jwksUri);
+    let set = this.byConfig.get(config);
+    if (set === undefined) this.byConfig.set(config, (set = this.setAt(config, config.jwksUri)));
+    return set;
   }
 
   /** The key set, if its URI is known now without I/O: configured, or discovered and not aged. */
   current(config: ResolvedOidcConfig): RemoteKeySet | undefined {
-    const uri = config.jwksUri ?? this.metadataFor(config).current();
+    if (config.jwksUri !== undefined) return this.get(config);
+    const uri = this.metadataFor(config).current();
     return uri === undefined ? undefined : this.setAt(config, uri);
   }
 
