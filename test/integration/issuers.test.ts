@@ -115,3 +115,12 @@ test("a 0.1.x provisioner written as findOrCreate(sub, { email, name }) keeps wo
   const token = await partner.mint({ sub: "bob", email: "bob@example.com", name: "Bob" });
   for (const context of await contexts(app.url, token)) expect(context).toMatchObject({ userId: "legacy-bob-bob@example.com-Bob", iss: partner.issuer });
 });
+
+test("auth:refresh keeps the identity: the same sub from another trusted issuer is refused", async () => {
+  const app = await startApp(UsersManager);
+  const { socket } = await connectSocket(app.url, "/who", { auth: { token: await primary.mint({ sub: "alice" }) } });
+  open.push(socket as ClientSocket);
+  expect(await emitWithAck(socket as ClientSocket, "auth:refresh", await partner.mint({ sub: "alice" }))).toMatchObject({ ok: false, code: "ERR_AUTH_TOKEN_INVALID" });
+  expect(await emitWithAck(socket as ClientSocket, "whoami")).toMatchObject({ iss: primary.issuer });
+  expect(await emitWithAck(socket as ClientSocket, "auth:refresh", await primary.mint({ sub: "alice" }, { expiresIn: 900 }))).toMatchObject({ ok: true });
+});
