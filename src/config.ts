@@ -70,7 +70,18 @@ export interface ResolvedOidcConfig {
   tokenCacheSize: number;
   /** Longest a verified token is served from the cache (`AUTH_SERVICE_TOKEN_CACHE_TTL`), default 300; never past its `exp`. */
   tokenCacheTtlSeconds: number;
+  /**
+   * What every role check (`OidcHttpAdminMiddleware`, `OidcSocketAdminMiddleware`,
+   * `requireRoles`) reads (`AUTH_SERVICE_ROLE_SOURCE`): `"token"` (default, 0.1.x's
+   * rule) the token's `roles` claim only; `"local-first"` the provisioner's role when
+   * it gave one, else the token's `roles`.
+   */
+  roleSource: RoleSource;
 }
+
+/** The values `AUTH_SERVICE_ROLE_SOURCE` accepts. */
+export const ROLE_SOURCES = Object.freeze(["token", "local-first"] as const);
+export type RoleSource = (typeof ROLE_SOURCES)[number];
 
 /** The values `AUTH_SERVICE_SOCKET_EXPIRY` accepts. */
 export const SOCKET_EXPIRY_POLICIES = Object.freeze(["disconnect", "ignore"] as const);
@@ -155,6 +166,7 @@ const SETTINGS: { [K in keyof ResolvedOidcConfig]-?: Setting<K> } = {
   discovery: { env: "AUTH_SERVICE_DISCOVERY", parse: bool },
   // Completed and checked by validate(), like a programmatic list.
   issuers: { env: "AUTH_SERVICE_ISSUERS", parse: parseIssuersJson as unknown as Parser<readonly ResolvedTrustedIssuer[]> },
+  roleSource: { env: "AUTH_SERVICE_ROLE_SOURCE", parse: oneOf(ROLE_SOURCES) },
 };
 
 /** The environment variable behind each `ResolvedOidcConfig` field (for docs and error messages). */
@@ -276,6 +288,10 @@ function validate(input: Partial<ResolvedOidcConfig> | OidcConfig, nameOf: (fiel
     checkUrl: (name, value) => void url(name, value, true),
     checkAlgorithms,
   });
+  const roleSource = input.roleSource ?? "token";
+  if (!(ROLE_SOURCES as readonly string[]).includes(roleSource)) {
+    fail(nameOf("roleSource"), `must be one of ${ROLE_SOURCES.join(", ")} (got "${String(roleSource)}")`);
+  }
 
   const maxTokenBytes = wholeNumber("maxTokenBytes", 8192);
   if (maxTokenBytes < 64) fail(nameOf("maxTokenBytes"), "must be at least 64");
@@ -303,5 +319,6 @@ function validate(input: Partial<ResolvedOidcConfig> | OidcConfig, nameOf: (fiel
     socketExpiry,
     tokenCacheSize: wholeNumber("tokenCacheSize", 10_000),
     tokenCacheTtlSeconds: num("tokenCacheTtlSeconds", 300),
+    roleSource,
   }) as ResolvedOidcConfig;
 }

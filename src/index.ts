@@ -36,12 +36,14 @@ export {
 
 export {
   OIDC_ENV_VARS,
+  ROLE_SOURCES,
   SOCKET_EXPIRY_POLICIES,
   SUPPORTED_ALGORITHMS,
   readOidcConfigFromEnv,
   resolveOidcConfig,
   type ResolvedOidcConfig,
   type OidcConfig,
+  type RoleSource,
   type SocketExpiryPolicy,
   type SupportedAlgorithm,
 } from "./config.js";
@@ -58,9 +60,9 @@ export {
   OidcError,
   type OidcErrorCode,
 } from "./errors.js";
-export type { LocalUser, OidcFeatures, OidcUserContext, UserProfile, VerifiedClaims } from "./types.js";
+export type { AuthenticatedUserContext, LocalUser, OidcFeatures, OidcUserContext, UserProfile, VerifiedClaims } from "./types.js";
 
-export { EnvConfigService, StaticConfigService, type ConfigService } from "./services/ConfigService.js";
+export { AppHandleConfigService, EnvConfigService, StaticConfigService, type ConfigService } from "./services/ConfigService.js";
 export { JwksVerifier, type TokenVerifier } from "./services/verification/JwksVerifier.js";
 export { AppHandleUserProvisioner, type UserProvisioner } from "./services/UserProvisioner.js";
 export { AppHandleSessionRegistrar, type SocketSessionRegistrar } from "./services/sessions/SocketSessionRegistrar.js";

@@ -57,6 +57,7 @@ describe("readOidcConfigFromEnv: defaults", () => {
       tokenCacheTtlSeconds: 300,
       discovery: false,
       issuers: [],
+      roleSource: "token",
     });
   });
 

@@ -23,19 +23,20 @@ export function issuerView(config: ResolvedOidcConfig, iss: unknown): ResolvedOi
 }
 
 /**
- * The `iss` of a compact JWS's payload, read WITHOUT verification (only to
- * choose which issuer's keys and rules to verify it with). `undefined`
- * when the payload is not a JSON object; the value otherwise, of any type.
+ * The payload of a compact JWS and its `iss`, read WITHOUT verification
+ * (only to choose which issuer's keys and rules to verify it with).
+ * `payload` is `undefined` when it is not a JSON object; `iss` may be of
+ * any type.
  */
-export function unverifiedIssuer(encodedPayload: string): { readable: boolean; iss?: unknown } {
+export function unverifiedIssuer(encodedPayload: string): { payload?: Record<string, unknown>; iss?: unknown } {
   let payload: unknown;
   try {
     payload = JSON.parse(Buffer.from(encodedPayload, "base64url").toString("utf8"));
   } catch {
-    return { readable: false };
+    return {};
   }
-  if (payload === null || typeof payload !== "object" || Array.isArray(payload)) return { readable: false };
-  return { readable: true, iss: (payload as { iss?: unknown }).iss };
+  if (payload === null || typeof payload !== "object" || Array.isArray(payload)) return {};
+  return { payload: payload as Record<string, unknown>, iss: (payload as { iss?: unknown }).iss };
 }
 
 interface Views {
