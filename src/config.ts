@@ -252,7 +252,9 @@ function validate(input: Partial<ResolvedOidcConfig> | OidcConfig, nameOf: (fiel
   const explicitIssuer = optionalText("issuer");
   const issuer = explicitIssuer || base;
   if (/^https?:/i.test(issuer)) url(nameOf(explicitIssuer ? "issuer" : "authServiceUrl"), issuer, true);
-  if (discovery && jwksUri === undefined && !/^https?:/i.test(issuer)) fail(nameOf("issuer"), `must be an http(s) URL to be discovered (${nameOf("discovery")}=true)`);
+  if (discovery && jwksUri === undefined && !/^https?:[^?#]*$/i.test(issuer)) {
+    fail(nameOf("issuer"), `must be an http(s) URL without query or fragment to be discovered (${nameOf("discovery")}=true)`);
+  }
 
   const algorithms = input.algorithms ?? DEFAULT_ALGORITHMS;
   checkAlgorithms(nameOf("algorithms"), algorithms);

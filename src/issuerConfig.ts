@@ -101,7 +101,7 @@ export function resolveIssuerList(input: unknown, context: IssuerListContext): R
     const discovery = fields.discovery ?? context.defaults.discovery;
     if (typeof discovery !== "boolean") fail(`${at}.discovery`, `must be true or false (got ${JSON.stringify(discovery)})`);
     if (jwksUri === undefined && !discovery) fail(at, `needs a jwksUri, or discovery: true (issuer "${issuer}")`);
-    if (jwksUri === undefined && !/^https?:/i.test(issuer)) fail(`${at}.issuer`, "must be an http(s) URL to be discovered");
+    if (jwksUri === undefined && !/^https?:[^?#]*$/i.test(issuer)) fail(`${at}.issuer`, "must be an http(s) URL without query or fragment to be discovered");
     const algorithms = strings("algorithms", context.defaults.algorithms);
     context.checkAlgorithms(`${at}.algorithms`, algorithms);
     return Object.freeze({

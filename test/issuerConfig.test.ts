@@ -34,7 +34,7 @@ describe("AUTH_SERVICE_DISCOVERY", () => {
 
   test("needs an http(s) issuer to discover; refuses a non-boolean", () => {
     expect(refusal(() => readOidcConfigFromEnv({ ...BASE, AUTH_SERVICE_DISCOVERY: "true", AUTH_SERVICE_ISSUER: "urn:example:issuer" }))).toContain(
-      "AUTH_SERVICE_ISSUER must be an http(s) URL to be discovered",
+      "AUTH_SERVICE_ISSUER must be an http(s) URL without query or fragment to be discovered",
     );
     expect(refusal(() => readOidcConfigFromEnv({ ...BASE, AUTH_SERVICE_DISCOVERY: "yes" }))).toContain('AUTH_SERVICE_DISCOVERY must be "true" or "false"');
     expect(refusal(() => resolveOidcConfig({ authServiceUrl: BASE.AUTH_SERVICE_URL, appSlug: "a", discovery: "true" as unknown as boolean }))).toContain(
@@ -84,7 +84,8 @@ describe("AUTH_SERVICE_ISSUERS", () => {
     ["an HS256 algorithm", '[{"issuer":"https://a.example","discovery":true,"algorithms":["HS256"]}]', 'AUTH_SERVICE_ISSUERS[0].algorithms contains "HS256"'],
     ["the primary issuer again", '[{"issuer":"https://auth.example.com","discovery":true}]', "is trusted twice"],
     ["an issuer twice", '[{"issuer":"https://a.example","discovery":true},{"issuer":"https://a.example","discovery":true}]', "AUTH_SERVICE_ISSUERS[1].issuer"],
-    ["a non-URL issuer to discover", '[{"issuer":"urn:a","discovery":true}]', "AUTH_SERVICE_ISSUERS[0].issuer must be an http(s) URL to be discovered"],
+    ["a non-URL issuer to discover", '[{"issuer":"urn:a","discovery":true}]', "AUTH_SERVICE_ISSUERS[0].issuer must be an http(s) URL without query or fragment"],
+    ["an issuer with a query to discover", '[{"issuer":"https://a.example/?t=1","discovery":true}]', "AUTH_SERVICE_ISSUERS[0].issuer must be an http(s) URL without query"],
     ["an empty audience", '[{"issuer":"https://a.example","discovery":true,"audience":""}]', "AUTH_SERVICE_ISSUERS[0].audience must be a non-empty string"],
   ])("%s is refused, naming the entry", (_name, raw, message) => {
     expect(refusal(() => readOidcConfigFromEnv({ ...BASE, AUTH_SERVICE_ISSUERS: raw }))).toContain(message);
