@@ -177,3 +177,19 @@ describe("an issuer whose JWKS URI is discovered", () => {
     await expect(verifier.verify(await discovered.mint({}, { now: clock.now() / 1000 }))).resolves.toMatchObject({ iss: host.issuer });
   });
 });
+
+test("TestIssuer serves its own discovery document: AUTH_SERVICE_DISCOVERY=true with the JWKS URI left unset", async () => {
+  const issuer = await TestIssuer.start({ alg: "ES256", audience: "notes" });
+  try {
+    const clock = manualClock(Math.floor(Date.now() / 1000) * 1000);
+    const container = createOidcContainer();
+    container.register(TOKENS.Environment, { useValue: issuer.env({ AUTH_SERVICE_DISCOVERY: "true", AUTH_SERVICE_JWKS_URI: "" }) });
+    container.register(TOKENS.Clock, { useValue: clock });
+    container.register(TOKENS.Logger, { useValue: captureLogger().logger });
+    const verifier = container.resolve(TOKENS.JwksVerifier);
+    await expect(verifier.verify(await issuer.mint({}, { now: clock.now() / 1000 }))).resolves.toMatchObject({ iss: issuer.issuer });
+    expect([issuer.discoveryRequests, issuer.jwksRequests]).toEqual([1, 1]);
+  } finally {
+    await issuer.close();
+  }
+});
