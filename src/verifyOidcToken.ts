@@ -8,7 +8,7 @@ import { joseErrorOf } from "./services/verification/tokenFault.js";
 import { TOKENS } from "./tokens.js";
 import { ERR_AUTH_TOKEN_INVALID, OidcError } from "./errors.js";
 import { REVOKED } from "./services/AuthPipeline.js";
-import type { OidcUserContext } from "./types.js";
+import type { AuthenticatedUserContext } from "./types.js";
 
 /**
  * Verifies a raw JWT outside IOServer (a worker, a CLI, a custom
@@ -42,7 +42,7 @@ export async function verifyOidcToken(
   rawJwt: string,
   config: OidcConfig,
   container: DependencyContainer = oidcContainer,
-): Promise<OidcUserContext> {
+): Promise<AuthenticatedUserContext> {
   const verifier = new JwksVerifier(
     new StaticConfigService(config),
     container.resolve(TOKENS.KeySetRegistry),

@@ -60,6 +60,8 @@ describe("readOidcConfigFromEnv: defaults", () => {
       tokenCacheTtlSeconds: 300,
       revocationMaxStalenessSeconds: 60,
       revocationStalePolicy: "refuse",
+      discovery: false,
+      issuers: [],
       roleSource: "token",
     });
   });

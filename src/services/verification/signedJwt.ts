@@ -3,6 +3,7 @@ import { decodeProtectedHeader, errors, UnsecuredJWT, type JWTPayload, type Prot
 import type { ResolvedOidcConfig } from "../../config.js";
 import type { OidcError } from "../../errors.js";
 import type { RemoteKeySet } from "../keys/RemoteKeySet.js";
+import { issuerView, unverifiedIssuer } from "../keys/trustedIssuers.js";
 import { verifyJwsSignature } from "./jwsSignature.js";
 import { checkNumericDates } from "./numericDate.js";
 import { claimFault, tokenFault } from "./tokenFault.js";
@@ -34,24 +35,36 @@ export interface JwtRules {
 export interface SignedJwt {
   readonly header: Header;
   readonly payload: JWTPayload;
-  /** The key that verified the signature. */
+  /** The key that verified the signature, and the key set it came from. */
   readonly key: KeyObject;
+  readonly keySet: RemoteKeySet;
 }
 
 /**
  * The checks every signed JWT of the issuer gets, whatever it is for: a
  * compact JWS, its protected header (an allowed `alg`, no unsupported
- * `crit`), the signature with the issuer's key for that `alg` and `kid`,
- * then the registered claims (`iss`, `aud`, `exp`, `nbf`, `iat`) and the
- * JWT rules of RFC 7797 and RFC 8725. The verifier of each kind of token
- * adds its own rules to what this returns.
+ * `crit`), an `iss` naming the issuer before any key is looked up (which
+ * could fetch the JWKS), the signature with the issuer's key for that
+ * `alg` and `kid`, then the registered claims (`iss`, `aud`, `exp`, `nbf`,
+ * `iat`) and the JWT rules of RFC 7797 and RFC 8725. The verifier of each
+ * kind of token adds its own rules to what this returns. `issuerSelected`:
+ * the caller already checked the shape and picked `config` by the token's
+ * `iss` (several trusted issuers).
  */
-export async function verifySignedJwt(config: ResolvedOidcConfig, keySet: RemoteKeySet, token: string, nowMs: number, rules: JwtRules): Promise<SignedJwt> {
-  if (!COMPACT_JWS.test(token)) {
-    throw invalid(JWE_SHAPE.test(token) ? "a JWE (five parts), not a compact JWS: only signed JWTs are accepted" : "not a compact JWS (three base64url parts)", errors.JWSInvalid);
-  }
+export async function verifySignedJwt(
+  config: ResolvedOidcConfig,
+  keySetOf: () => RemoteKeySet | Promise<RemoteKeySet>,
+  token: string,
+  nowMs: number,
+  rules: JwtRules,
+  issuerSelected = false,
+): Promise<SignedJwt> {
+  if (!issuerSelected) checkShape(token);
   const [encodedHeader = "", encodedPayload = "", encodedSignature = ""] = token.split(".");
   const header = parseHeader(config, token);
+  // A token naming another issuer is refused before any key or metadata is fetched.
+  if (!issuerSelected) checkUnverifiedIssuer(config, encodedPayload);
+  const keySet = await keySetOf();
   const key = await keySet.getKey(header.alg, header.kid);
   const signingInput = Buffer.from(`${encodedHeader}.${encodedPayload}`, "latin1");
   if (!(await verifyJwsSignature(header.alg, key, signingInput, Buffer.from(encodedSignature, "base64url")))) {
@@ -64,7 +77,44 @@ export async function verifySignedJwt(config: ResolvedOidcConfig, keySet: Remote
   // A signed JWT wrapping another JWT is not a token of ours (RFC 8725 §2.8).
   if (typeof header.cty === "string" && normalizeMediaType(header.cty) === "jwt") throw invalid("nested JWTs are refused");
   if (typeof payload.iat === "number" && payload.iat > nowMs / 1000 + config.clockToleranceSeconds) throw claimFault('"iat" is in the future', payload, "iat");
-  return { header, payload, key };
+  return { header, payload, key, keySet };
+}
+
+export function checkShape(token: string): void {
+  if (!COMPACT_JWS.test(token)) {
+    throw invalid(JWE_SHAPE.test(token) ? "a JWE (five parts), not a compact JWS: only signed JWTs are accepted" : "not a compact JWS (three base64url parts)", errors.JWSInvalid);
+  }
+}
+
+/** The refusal of an unverified `iss`, as jose's claim rules would word it (`verifyOidcToken` throws the jose error). */
+export function issuerFault(payload: Record<string, unknown>, iss: unknown, detail = ""): OidcError {
+  const missing = iss === undefined;
+  const message = missing ? 'missing required "iss" claim' : 'unexpected "iss" claim value';
+  return tokenFault(new errors.JWTClaimValidationFailed(message, payload, "iss", missing ? "missing" : "check_failed"), `ERR_JWT_CLAIM_VALIDATION_FAILED: ${message}${detail}`);
+}
+
+/**
+ * With several trusted issuers: the view of the one the token's unverified
+ * `iss` names exactly. Any other token is refused here, before any network
+ * I/O, and no URL is ever taken from it.
+ */
+export function selectIssuer(settings: ResolvedOidcConfig, token: string): ResolvedOidcConfig {
+  checkShape(token);
+  const { payload, iss } = unverifiedIssuer(token.slice(token.indexOf(".") + 1, token.lastIndexOf(".")));
+  if (payload === undefined) throw invalid("JWT Claims Set must be a top-level JSON object");
+  const view = issuerView(settings, iss);
+  if (view === undefined) throw issuerFault(payload, iss, iss === undefined ? "" : `: ${JSON.stringify(iss).slice(0, 200)} is not a trusted issuer`);
+  return view;
+}
+
+/**
+ * With one trusted issuer: a payload naming another `iss` (or none) is
+ * refused before the key lookup, which could fetch the JWKS. A payload
+ * that is not a JSON object is left to the claim rules after the signature.
+ */
+function checkUnverifiedIssuer(config: ResolvedOidcConfig, encodedPayload: string): void {
+  const { payload, iss } = unverifiedIssuer(encodedPayload);
+  if (payload !== undefined && iss !== config.issuer) throw issuerFault(payload, iss);
 }
 
 /** The protected header, with the JWS rules jose's `jwtVerify` applies before looking for a key. */
