@@ -39,6 +39,8 @@ function problem(file: string, target: string): string | undefined {
   if (/^(mailto:|https?:\/\/(?!github\.com\/x42en\/ioserver-oidc\/))/.test(target)) return undefined; // elsewhere
   let path: string;
   let anchor: string | undefined;
+  // 0.1.4's guides, which docs/migrating-from-0.1.md cites, are in the repository's 0.1.x history, not in this tree.
+  if (target.startsWith(`${REPO_URL}tree/main/docs-site/`)) return undefined;
   if (target.startsWith(REPO_URL)) {
     const match = /^(?:blob|tree)\/main\/([^#]*)(?:#(.*))?$/.exec(target.slice(REPO_URL.length));
     if (!match) return "a repository URL must be blob/main/<path> or tree/main/<path>";
