@@ -4,7 +4,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
- * Every link of README.md and docs/*.md leads somewhere: a file of the repository, and a heading of it when the link
+ * Every link of README.md, CHANGELOG.md and docs/*.md leads somewhere: a file of the repository, and a heading of it when the link
  * names one. README is also the npm page, where a relative link has no repository to resolve against, so README links
  * to repository files are absolute GitHub URLs (checked against the files here); docs/ pages are read on GitHub and
  * link relatively.
@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const REPO_URL = "https://github.com/x42en/ioserver-oidc/";
 const DOCS = readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`);
-const PAGES = ["README.md", ...DOCS];
+const PAGES = ["README.md", "CHANGELOG.md", ...DOCS];
 
 /** Markdown without code: a `](` inside a code span or block is not a link. */
 const prose = (markdown: string): string => markdown.replace(/^```[\s\S]*?^```/gm, "").replace(/`[^`\n]*`/g, "");
