@@ -19,6 +19,7 @@ import { buildUserContext, localRoleOf, profileFromClaims } from "./verification
 import type { TokenVerifier } from "./verification/JwksVerifier.js";
 import type { UserProvisioner } from "./UserProvisioner.js";
 import { checkProvisionedUser } from "./provisionedUser.js";
+import { publishAuthenticated, publishRefused } from "./diagnostics.js";
 
 /** The outcome of a successful authentication. */
 export interface AuthResult {
@@ -70,11 +71,13 @@ export class AuthPipeline {
       // An answer of another shape, or with a disabled flag under another name, refuses (fail closed).
       const user = checkProvisionedUser(answer);
       if (user?.isDisabled) throw new OidcError(ERR_USER_DISABLED, { reason: "provisioner reports the account disabled" });
+      publishAuthenticated(transport, claims);
       // The recorded identity: the transports only hand out copies of it (attachAuth, getAuth), so no handler can change it.
       return Object.freeze({ context: buildUserContext(claims, user), claims, localRole: localRoleOf(user), roleSource: this.roleSource() });
     } catch (error) {
       const refusal = clientSafe(toOidcError(error, ERR_AUTH_TOKEN_INVALID));
       logRefusal(this.logger, refusal, { transport });
+      publishRefused(transport, refusal);
       throw refusal;
     }
   }

@@ -10,6 +10,7 @@ import { verifyJwsSignature } from "./jwsSignature.js";
 import { checkNumericDates } from "./numericDate.js";
 import type { KeySetRegistry } from "../keys/KeySetRegistry.js";
 import type { VerifiedTokenCache } from "./VerifiedTokenCache.js";
+import { publishTokenCacheLookup } from "../diagnostics.js";
 
 /** Verifies a raw JWT and returns its claims, or throws an `OidcError`. */
 export interface TokenVerifier {
@@ -63,6 +64,7 @@ export class JwksVerifier implements TokenVerifier {
       await keySet.refreshIfAged();
       cached = this.cache.get(token, config);
     }
+    publishTokenCacheLookup(cached);
     if (cached !== undefined) return cached;
 
     if (!COMPACT_JWS.test(token)) throw invalid(JWE_SHAPE.test(token) ? "a JWE (five parts), not a compact JWS: only signed JWTs are accepted" : "not a compact JWS (three base64url parts)");
