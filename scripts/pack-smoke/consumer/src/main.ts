@@ -8,6 +8,8 @@ import { BaseController, IOServer } from "ioserver";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { getAuth, OidcConfigManager, OidcHttpMiddleware, type OidcUserContext } from "ioserver-oidc";
 import { freePort, TestIssuer } from "ioserver-oidc/testing";
+import { metrics } from "@opentelemetry/api";
+import { registerOidcMetrics } from "ioserver-oidc/opentelemetry";
 
 class ProfileController extends BaseController {
   async getProfile(request: FastifyRequest, reply: FastifyReply) {
@@ -25,6 +27,8 @@ const server = new IOServer({ host: "127.0.0.1", port, routes: fileURLToPath(new
 server.addManager({ name: "oidcConfig", manager: OidcConfigManager });
 server.addController({ name: "profile", controller: ProfileController, middlewares: [OidcHttpMiddleware], prefix: "/profile" });
 await server.start();
+// The optional entry loads and subscribes (a no-op meter: no SDK is installed here).
+const stopMetrics = registerOidcMetrics(metrics.getMeter("pack-smoke"));
 
 try {
   const url = `http://127.0.0.1:${port}/profile`;
@@ -42,6 +46,7 @@ try {
     JSON.stringify(result.withToken.body) === JSON.stringify({ userId: "consumer-user", fieldMatches: true });
   process.exitCode = ok ? 0 : 1;
 } finally {
+  stopMetrics();
   await server.stop();
   await issuer.close();
 }
