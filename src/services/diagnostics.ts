@@ -1,5 +1,6 @@
 import { channel } from "node:diagnostics_channel";
 import { performance } from "node:perf_hooks";
+import { errors as joseErrors } from "jose";
 import {
   ERR_AUTH_MISCONFIGURED,
   ERR_AUTH_TOKEN_INVALID,
@@ -38,18 +39,36 @@ export const OIDC_CHANNELS = Object.freeze({
 
 /**
  * Why a request was refused, in a few stable words (a metric attribute):
- * a small fixed set derived from the refusal's code, so it is safe to use
- * as a label.
+ * a small fixed set derived from the refusal's code and, for a refused
+ * token, from the jose error the verifier records as its `cause` (jose's
+ * stable codes), so it is safe to use as a label.
  *
  * - `missing`: no token (`ERR_AUTH_TOKEN_REQUIRED`).
- * - `invalid`: the token was refused (`ERR_AUTH_TOKEN_INVALID`).
+ * - `malformed`: not a well-formed signed JWT (size, shape, header, payload).
+ * - `signature`: no accepted key verifies it (unknown `kid`, algorithm not allowed, bad signature).
+ * - `expired`: past its `exp`, or its `iat` older than the maximum age: get a new one.
+ * - `claim`: a claim the settings do not accept (`iss`, `aud`, `sub`, `nbf`, `iat`, `typ`, `azp`).
+ * - `invalid`: refused for another reason (a malformed `Authorization` header, a host verifier's refusal,
+ *   an `auth:refresh` for another subject).
  * - `disabled`: the account is disabled (`ERR_USER_DISABLED`).
  * - `provision`: the provisioner failed (`ERR_USER_PROVISION_FAILED`).
  * - `forbidden`: authenticated, but not allowed (`ERR_FORBIDDEN`).
  * - `misconfigured`: the package's own settings are invalid (`ERR_AUTH_MISCONFIGURED`).
  * - `unavailable`: the JWKS cannot be had (`ERR_AUTH_UNAVAILABLE`).
  */
-export const REFUSAL_KINDS = Object.freeze(["missing", "invalid", "disabled", "provision", "forbidden", "misconfigured", "unavailable"] as const);
+export const REFUSAL_KINDS = Object.freeze([
+  "missing",
+  "malformed",
+  "signature",
+  "expired",
+  "claim",
+  "invalid",
+  "disabled",
+  "provision",
+  "forbidden",
+  "misconfigured",
+  "unavailable",
+] as const);
 export type RefusalKind = (typeof REFUSAL_KINDS)[number];
 
 const KIND_OF_CODE: Readonly<Record<OidcErrorCode, RefusalKind>> = Object.freeze({
@@ -62,8 +81,23 @@ const KIND_OF_CODE: Readonly<Record<OidcErrorCode, RefusalKind>> = Object.freeze
   [ERR_AUTH_UNAVAILABLE]: "unavailable",
 });
 
+/** The kind of a refused token, by the code of the jose error behind it (see `tokenFault.ts`). */
+const KIND_OF_JOSE_CODE: Readonly<Record<string, RefusalKind>> = Object.freeze({
+  ERR_JWT_INVALID: "malformed",
+  ERR_JWS_INVALID: "malformed",
+  ERR_JOSE_NOT_SUPPORTED: "malformed",
+  ERR_JOSE_ALG_NOT_ALLOWED: "signature",
+  ERR_JWKS_NO_MATCHING_KEY: "signature",
+  ERR_JWKS_MULTIPLE_MATCHING_KEYS: "signature",
+  ERR_JWK_INVALID: "signature",
+  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: "signature",
+  ERR_JWT_EXPIRED: "expired",
+  ERR_JWT_CLAIM_VALIDATION_FAILED: "claim",
+});
+
 /** The {@link RefusalKind} of a refusal. */
 export function refusalKind(error: OidcError): RefusalKind {
+  if (error.code === ERR_AUTH_TOKEN_INVALID && error.cause instanceof joseErrors.JOSEError) return KIND_OF_JOSE_CODE[error.cause.code] ?? "invalid";
   return KIND_OF_CODE[error.code];
 }
 

@@ -83,17 +83,17 @@ test("authentications, refusals, cache lookups and the JWKS fetch are exported w
   expect(histogram.buckets.boundaries).toEqual([0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]);
 });
 
-test("a forged token counts as an 'invalid' refusal; once unsubscribed, nothing more is counted", async () => {
+test("a forged token counts as a 'signature' refusal; once unsubscribed, nothing more is counted", async () => {
   const forged = await TestIssuer.forge({ sub: "eve", iss: issuer.issuer, aud: issuer.audience, exp: Math.floor(Date.now() / 1000) + 60 });
   expect((await get("/profile", forged)).status).toBe(401);
-  const invalid = { "ioserver_oidc.transport": "http", "error.type": "ERR_AUTH_TOKEN_INVALID", "ioserver_oidc.refusal.kind": "invalid" };
-  expect(await points(OIDC_METRICS.refusals)).toContainEqual({ attributes: invalid, value: 1 });
+  const forgedRefusal = { "ioserver_oidc.transport": "http", "error.type": "ERR_AUTH_TOKEN_INVALID", "ioserver_oidc.refusal.kind": "signature" };
+  expect(await points(OIDC_METRICS.refusals)).toContainEqual({ attributes: forgedRefusal, value: 1 });
 
   stopMetrics();
   stopMetrics();
   expect((await get("/profile", forged)).status).toBe(401);
   expect((await get("/profile")).status).toBe(401);
   const refusals = await points(OIDC_METRICS.refusals);
-  expect(refusals).toContainEqual({ attributes: invalid, value: 1 });
+  expect(refusals).toContainEqual({ attributes: forgedRefusal, value: 1 });
   expect(refusals).toContainEqual({ attributes: expect.objectContaining({ "error.type": "ERR_AUTH_TOKEN_REQUIRED" }), value: 1 });
 });

@@ -78,7 +78,7 @@ describe("published on the channels", () => {
 
     expect(recorder.of("refused")).toEqual([
       { transport: "http", code: ERR_AUTH_TOKEN_REQUIRED, statusCode: 401, kind: "missing" },
-      { transport: "socket", code: ERR_AUTH_TOKEN_INVALID, statusCode: 401, kind: "invalid" },
+      { transport: "socket", code: ERR_AUTH_TOKEN_INVALID, statusCode: 401, kind: "signature" },
       { transport: "http", code: ERR_USER_DISABLED, statusCode: 403, kind: "disabled" },
     ]);
     expect(recorder.of("authenticated")).toEqual([]);
@@ -110,9 +110,31 @@ describe("published on the channels", () => {
   });
 });
 
-test("every code has one stable kind, and every kind is listed", () => {
-  const codes: OidcErrorCode[] = [ERR_AUTH_TOKEN_REQUIRED, ERR_AUTH_TOKEN_INVALID, ERR_USER_DISABLED, ERR_USER_PROVISION_FAILED, ERR_FORBIDDEN, ERR_AUTH_MISCONFIGURED, ERR_AUTH_UNAVAILABLE];
-  const kinds = codes.map((code) => refusalKind(new OidcError(code)));
-  expect(kinds).toEqual(["missing", "invalid", "disabled", "provision", "forbidden", "misconfigured", "unavailable"]);
-  expect([...REFUSAL_KINDS].sort()).toEqual([...new Set(kinds)].sort());
+describe("refusal kinds", () => {
+  test("a refused token's kind says what was wrong with it", async () => {
+    const auth = pipeline();
+    const now = Math.floor(Date.now() / 1000);
+    const tokens: [string, string | (() => never)][] = [
+      ["malformed", "not-a-jwt"],
+      ["malformed", "e30.e30.e30.e30.e30"],
+      ["malformed", "x".repeat(20_000)],
+      ["signature", await TestIssuer.forge({ sub: "eve", iss: issuer.issuer, aud: issuer.audience, exp: now + 60 }, "ES256")],
+      ["signature", await TestIssuer.forge({ sub: "eve", iss: issuer.issuer, aud: issuer.audience, exp: now + 60 }, "ES256", { kid: issuer.kids[0] })],
+      ["expired", await issuer.mint({}, { now: now - 600, expiresIn: 60 })],
+      ["claim", await issuer.mint({ aud: "another-app" })],
+      ["claim", await issuer.mint({ iss: "https://elsewhere.example" })],
+      // What a transport throws for a credential it cannot read (e.g. two Authorization headers).
+      ["invalid", () => { throw new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: "more than one Authorization header" }); }],
+    ];
+    for (const [kind, token] of tokens) {
+      const refusal = (await auth.authenticateRequest(typeof token === "string" ? () => token : token, "http").catch((error: unknown) => error)) as OidcError;
+      expect([refusal.code, refusalKind(refusal)]).toEqual([ERR_AUTH_TOKEN_INVALID, kind]);
+    }
+  });
+
+  test("every other code has one kind, and every kind is listed", () => {
+    const codes: OidcErrorCode[] = [ERR_AUTH_TOKEN_REQUIRED, ERR_AUTH_TOKEN_INVALID, ERR_USER_DISABLED, ERR_USER_PROVISION_FAILED, ERR_FORBIDDEN, ERR_AUTH_MISCONFIGURED, ERR_AUTH_UNAVAILABLE];
+    expect(codes.map((code) => refusalKind(new OidcError(code)))).toEqual(["missing", "invalid", "disabled", "provision", "forbidden", "misconfigured", "unavailable"]);
+    expect([...REFUSAL_KINDS].sort()).toEqual(["claim", "disabled", "expired", "forbidden", "invalid", "malformed", "misconfigured", "missing", "provision", "signature", "unavailable"]);
+  });
 });
