@@ -107,7 +107,8 @@ export interface AuthenticatedMessage {
   readonly transport: string;
   /** True when the verifier answered from its verified-token cache (no signature check). */
   readonly cached: boolean;
-  /** The token's subject (a claim, not a secret; mind its cardinality before using it as a label). */
+  /** The token's issuer and subject (claims, not secrets; mind their cardinality before using them as labels). */
+  readonly iss: string;
   readonly sub: string;
 }
 
@@ -160,7 +161,7 @@ const servedFromCache = new WeakSet<VerifiedClaims>();
 
 export function publishAuthenticated(transport: string, claims: VerifiedClaims): void {
   if (!authenticated.hasSubscribers) return;
-  const message: AuthenticatedMessage = { transport, cached: servedFromCache.has(claims), sub: claims.sub };
+  const message: AuthenticatedMessage = { transport, cached: servedFromCache.has(claims), iss: claims.iss, sub: claims.sub };
   authenticated.publish(message);
 }
 

@@ -60,8 +60,8 @@ describe("published on the channels", () => {
     expect(fetch?.durationMs).toBeGreaterThanOrEqual(0);
     expect(recorder.of("tokenCache")).toEqual([{ hit: false }, { hit: true }]);
     expect(recorder.of("authenticated")).toEqual([
-      { transport: "http", cached: false, sub: "alice" },
-      { transport: "socket", cached: true, sub: "alice" },
+      { transport: "http", cached: false, iss: issuer.issuer, sub: "alice" },
+      { transport: "socket", cached: true, iss: issuer.issuer, sub: "alice" },
     ]);
     expect(recorder.of("refused")).toEqual([]);
   });
