@@ -1,6 +1,6 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import type { Meter } from "@opentelemetry/api";
-import { OIDC_CHANNELS, type AuthenticatedMessage, type JwksFetchMessage, type RefusedMessage, type TokenCacheMessage } from "../services/diagnostics.js";
+import { OIDC_CHANNELS, type AuthenticatedMessage, type JwksFetchMessage, type RefusedMessage, type RevocationMessage, type TokenCacheMessage } from "../services/diagnostics.js";
 
 /** The instruments `registerOidcMetrics` creates, by name (OpenTelemetry semantic-convention style). */
 export const OIDC_METRICS = Object.freeze({
@@ -12,6 +12,8 @@ export const OIDC_METRICS = Object.freeze({
   jwksFetchDuration: "ioserver_oidc.jwks.fetch.duration",
   /** Counter `{lookup}`: verified-token cache lookups. */
   tokenCacheLookups: "ioserver_oidc.token_cache.lookups",
+  /** Counter `{revocation}`: revocations the default store recorded. */
+  revocations: "ioserver_oidc.revocations",
 });
 
 /** The attributes the instruments carry. Each takes a few fixed values (the JWKS URI: one per configuration). */
@@ -30,6 +32,8 @@ export const OIDC_METRIC_ATTRIBUTES = Object.freeze({
   outcome: "ioserver_oidc.outcome",
   /** On cache lookups: `"hit"` or `"miss"`. */
   cacheResult: "ioserver_oidc.token_cache.result",
+  /** On revocations: what it names, `"jti"`, `"sid"` or `"sub"`. */
+  revocationKind: "ioserver_oidc.revocation.kind",
 });
 
 /** Bucket bounds for the JWKS fetch duration, in seconds (those of OpenTelemetry's HTTP duration metrics). */
@@ -57,6 +61,7 @@ export function registerOidcMetrics(meter: Meter): () => void {
     advice: { explicitBucketBoundaries: DURATION_BUCKETS },
   });
   const lookups = meter.createCounter(OIDC_METRICS.tokenCacheLookups, { unit: "{lookup}", description: "Verified-token cache lookups" });
+  const revocations = meter.createCounter(OIDC_METRICS.revocations, { unit: "{revocation}", description: "Revocations recorded by the default revocation store" });
 
   const listeners: [string, (message: unknown) => void][] = [
     [OIDC_CHANNELS.authenticated, (m) => {
@@ -73,6 +78,9 @@ export function registerOidcMetrics(meter: Meter): () => void {
     }],
     [OIDC_CHANNELS.tokenCache, (m) => {
       lookups.add(1, { [A.cacheResult]: (m as TokenCacheMessage).hit ? "hit" : "miss" });
+    }],
+    [OIDC_CHANNELS.revocation, (m) => {
+      revocations.add(1, { [A.revocationKind]: (m as RevocationMessage).kind });
     }],
   ];
   for (const [name, listener] of listeners) subscribe(name, listener);

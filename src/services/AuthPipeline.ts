@@ -19,7 +19,7 @@ import { buildUserContext, localRoleOf, profileFromClaims } from "./verification
 import type { TokenVerifier } from "./verification/JwksVerifier.js";
 import type { UserProvisioner } from "./UserProvisioner.js";
 import type { Clock } from "./Clock.js";
-import type { RevocationStore } from "./sessions/RevocationStore.js";
+import { REVOKED, type RevocationStore } from "./sessions/RevocationStore.js";
 import { checkProvisionedUser } from "./provisionedUser.js";
 import { publishAuthenticated, publishRefused } from "./diagnostics.js";
 
@@ -32,14 +32,6 @@ export interface AuthResult {
   /** The rule role checks apply to this user (`AUTH_SERVICE_ROLE_SOURCE`); absent means `"token"`. See `holdsRole`. */
   readonly roleSource?: RoleSource;
 }
-
-/**
- * The refusal of a revoked token: RFC 6750's `invalid_token` covers
- * "expired, revoked, malformed, or invalid for other reasons", and the
- * description says which, so a client knows that refreshing the same
- * session will not help.
- */
-export const REVOKED = Object.freeze({ message: "The access token has been revoked", reason: "token revoked (jti, sid or subject)" });
 
 /**
  * The one authentication pipeline both transports share:

@@ -13,6 +13,7 @@ import {
   type OidcErrorCode,
 } from "../errors.js";
 import type { VerifiedClaims } from "../types.js";
+import { REVOKED, type Revocation } from "./sessions/RevocationStore.js";
 
 /**
  * The names of the package's `node:diagnostics_channel` channels. Subscribe
@@ -30,10 +31,7 @@ export const OIDC_CHANNELS = Object.freeze({
   jwksFetch: "ioserver-oidc:jwks:fetch",
   /** {@link TokenCacheMessage}: the verifier looked a token up in its verified-token cache. */
   tokenCache: "ioserver-oidc:token-cache:lookup",
-  /**
-   * {@link RevocationMessage}: a revocation was recorded. Reserved: published
-   * once the revocation store (`TOKENS.RevocationStore`) is part of the package.
-   */
+  /** {@link RevocationMessage}: the default revocation store recorded a revocation (`revoke()`, a back-channel logout). */
   revocation: "ioserver-oidc:revocation",
 });
 
@@ -48,6 +46,7 @@ export const OIDC_CHANNELS = Object.freeze({
  * - `signature`: no accepted key verifies it (unknown `kid`, algorithm not allowed, bad signature).
  * - `expired`: past its `exp`, or its `iat` older than the maximum age: get a new one.
  * - `claim`: a claim the settings do not accept (`iss`, `aud`, `sub`, `nbf`, `iat`, `typ`, `azp`).
+ * - `revoked`: a valid token the revocation store reports revoked.
  * - `invalid`: refused for another reason (a malformed `Authorization` header, a host verifier's refusal,
  *   an `auth:refresh` for another subject).
  * - `disabled`: the account is disabled (`ERR_USER_DISABLED`).
@@ -62,6 +61,7 @@ export const REFUSAL_KINDS = Object.freeze([
   "signature",
   "expired",
   "claim",
+  "revoked",
   "invalid",
   "disabled",
   "provision",
@@ -97,7 +97,10 @@ const KIND_OF_JOSE_CODE: Readonly<Record<string, RefusalKind>> = Object.freeze({
 
 /** The {@link RefusalKind} of a refusal. */
 export function refusalKind(error: OidcError): RefusalKind {
-  if (error.code === ERR_AUTH_TOKEN_INVALID && error.cause instanceof joseErrors.JOSEError) return KIND_OF_JOSE_CODE[error.cause.code] ?? "invalid";
+  if (error.code === ERR_AUTH_TOKEN_INVALID) {
+    if (error.cause instanceof joseErrors.JOSEError) return KIND_OF_JOSE_CODE[error.cause.code] ?? "invalid";
+    if (error.reason === REVOKED.reason) return "revoked";
+  }
   return KIND_OF_CODE[error.code];
 }
 
@@ -138,10 +141,10 @@ export interface TokenCacheMessage {
   readonly hit: boolean;
 }
 
-/** On {@link OIDC_CHANNELS}.revocation (reserved, see there). */
+/** On {@link OIDC_CHANNELS}.revocation. */
 export interface RevocationMessage {
-  /** What the revocation names: one token, one session or a subject's earlier tokens. */
-  readonly kind: "jti" | "sid" | "sub";
+  /** What the revocation names: one token (`jti`), one session (`sid`) or a subject's earlier tokens (`sub`). */
+  readonly kind: Revocation["kind"];
   readonly iss: string;
 }
 
@@ -150,6 +153,7 @@ const authenticated = channel(OIDC_CHANNELS.authenticated);
 const refused = channel(OIDC_CHANNELS.refused);
 const jwksFetch = channel(OIDC_CHANNELS.jwksFetch);
 const tokenCache = channel(OIDC_CHANNELS.tokenCache);
+const revocation = channel(OIDC_CHANNELS.revocation);
 
 /**
  * Claims the verifier served from its cache. Cache hits hand out the very
@@ -190,4 +194,11 @@ export function publishJwksFetch(uri: string, startedAt: number | undefined, out
   const durationMs = performance.now() - startedAt;
   const message: JwksFetchMessage = "keys" in outcome ? { uri, outcome: "success", durationMs, keys: outcome.keys } : { uri, outcome: "failure", durationMs, reason: outcome.reason };
   jwksFetch.publish(message);
+}
+
+/** A revocation the store recorded: what it names and the issuer, never the id itself. */
+export function publishRevocation(recorded: Revocation): void {
+  if (!revocation.hasSubscribers) return;
+  const message: RevocationMessage = { kind: recorded.kind, iss: recorded.iss };
+  revocation.publish(message);
 }

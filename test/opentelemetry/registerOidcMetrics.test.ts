@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "@jest/globals";
 import { MeterProvider, MetricReader, type DataPoint, type Histogram } from "@opentelemetry/sdk-metrics";
+import { revoke } from "../../src/index.js";
 import { OIDC_METRICS, registerOidcMetrics } from "../../src/opentelemetry/index.js";
 import { TestIssuer } from "../../src/testing/index.js";
 import { connectSocket } from "../fixtures/app.js";
@@ -81,6 +82,18 @@ test("authentications, refusals, cache lookups and the JWKS fetch are exported w
   expect(histogram.count).toBe(1);
   expect(histogram.sum).toBeGreaterThan(0);
   expect(histogram.buckets.boundaries).toEqual([0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]);
+});
+
+test("a revocation is counted by kind, and the revoked token's refusal as 'revoked'", async () => {
+  const token = await issuer.mint({ sub: "bob", sid: "bob-session" });
+  expect((await get("/profile", token)).status).toBe(200);
+  await revoke({ sid: "bob-session" }, { container: app.container });
+  expect((await get("/profile", token)).status).toBe(401);
+  expect(await points(OIDC_METRICS.revocations)).toEqual([{ attributes: { "ioserver_oidc.revocation.kind": "sid" }, value: 1 }]);
+  expect(await points(OIDC_METRICS.refusals)).toContainEqual({
+    attributes: { "ioserver_oidc.transport": "http", "error.type": "ERR_AUTH_TOKEN_INVALID", "ioserver_oidc.refusal.kind": "revoked" },
+    value: 1,
+  });
 });
 
 test("a forged token counts as a 'signature' refusal; once unsubscribed, nothing more is counted", async () => {

@@ -11,6 +11,7 @@ import {
   OIDC_CHANNELS,
   OidcError,
   REFUSAL_KINDS,
+  revoke,
   TOKENS,
   type OidcErrorCode,
 } from "../../src/index.js";
@@ -43,8 +44,9 @@ let recorder: ReturnType<typeof record> | undefined;
 afterEach(() => recorder?.stop());
 
 function pipeline(users = new InMemoryUserProvisioner()) {
-  return createTestContainer({ env: issuer.env(), users }).container.resolve(TOKENS.AuthPipeline);
+  return pipelineIn(createTestContainer({ env: issuer.env(), users }).container);
 }
+const pipelineIn = (container: ReturnType<typeof createTestContainer>["container"]) => container.resolve(TOKENS.AuthPipeline);
 
 describe("published on the channels", () => {
   test("a first verification: one JWKS fetch, a cache miss, then authenticated with cached: false; the same token again: a hit, cached: true", async () => {
@@ -99,6 +101,18 @@ describe("published on the channels", () => {
     expect(recorder.of("refused")).toEqual([{ transport: "http", code: ERR_AUTH_UNAVAILABLE, statusCode: 503, kind: "unavailable" }]);
   });
 
+  test("a revocation: what it names and the issuer, never the id; the revoked token's refusal is 'revoked'", async () => {
+    const { container } = createTestContainer({ env: issuer.env() });
+    const token = await issuer.mint({ sub: "bob", sid: "session-42" });
+    await pipelineIn(container).authenticateRequest(() => token, "http");
+    recorder = record();
+    await revoke({ sid: "session-42" }, { container });
+    await expect(pipelineIn(container).authenticateRequest(() => token, "socket")).rejects.toMatchObject({ code: ERR_AUTH_TOKEN_INVALID });
+    expect(recorder.of("revocation")).toEqual([{ kind: "sid", iss: issuer.issuer }]);
+    expect(recorder.of("refused")).toEqual([{ transport: "socket", code: ERR_AUTH_TOKEN_INVALID, statusCode: 401, kind: "revoked" }]);
+    expect(JSON.stringify(recorder.seen)).not.toContain("session-42");
+  });
+
   test("after unsubscribing, nothing more reaches the listener", async () => {
     const auth = pipeline();
     const token = await issuer.mint();
@@ -135,6 +149,6 @@ describe("refusal kinds", () => {
   test("every other code has one kind, and every kind is listed", () => {
     const codes: OidcErrorCode[] = [ERR_AUTH_TOKEN_REQUIRED, ERR_AUTH_TOKEN_INVALID, ERR_USER_DISABLED, ERR_USER_PROVISION_FAILED, ERR_FORBIDDEN, ERR_AUTH_MISCONFIGURED, ERR_AUTH_UNAVAILABLE];
     expect(codes.map((code) => refusalKind(new OidcError(code)))).toEqual(["missing", "invalid", "disabled", "provision", "forbidden", "misconfigured", "unavailable"]);
-    expect([...REFUSAL_KINDS].sort()).toEqual(["claim", "disabled", "expired", "forbidden", "invalid", "malformed", "misconfigured", "missing", "provision", "signature", "unavailable"]);
+    expect([...REFUSAL_KINDS].sort()).toEqual(["claim", "disabled", "expired", "forbidden", "invalid", "malformed", "misconfigured", "missing", "provision", "revoked", "signature", "unavailable"]);
   });
 });
