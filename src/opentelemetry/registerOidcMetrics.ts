@@ -12,7 +12,7 @@ export const OIDC_METRICS = Object.freeze({
   jwksFetchDuration: "ioserver_oidc.jwks.fetch.duration",
   /** Counter `{lookup}`: verified-token cache lookups. */
   tokenCacheLookups: "ioserver_oidc.token_cache.lookups",
-  /** Counter `{revocation}`: revocations the default store recorded. */
+  /** Counter `{revocation}`: revocations this node's store recorded (with Redis: those made on other nodes too). */
   revocations: "ioserver_oidc.revocations",
 });
 
@@ -61,7 +61,7 @@ export function registerOidcMetrics(meter: Meter): () => void {
     advice: { explicitBucketBoundaries: DURATION_BUCKETS },
   });
   const lookups = meter.createCounter(OIDC_METRICS.tokenCacheLookups, { unit: "{lookup}", description: "Verified-token cache lookups" });
-  const revocations = meter.createCounter(OIDC_METRICS.revocations, { unit: "{revocation}", description: "Revocations recorded by the default revocation store" });
+  const revocations = meter.createCounter(OIDC_METRICS.revocations, { unit: "{revocation}", description: "Revocations recorded by this node's revocation store" });
 
   const listeners: [string, (message: unknown) => void][] = [
     [OIDC_CHANNELS.authenticated, (m) => {

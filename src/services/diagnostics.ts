@@ -31,7 +31,10 @@ export const OIDC_CHANNELS = Object.freeze({
   jwksFetch: "ioserver-oidc:jwks:fetch",
   /** {@link TokenCacheMessage}: the verifier looked a token up in its verified-token cache. */
   tokenCache: "ioserver-oidc:token-cache:lookup",
-  /** {@link RevocationMessage}: the default revocation store recorded a revocation (`revoke()`, a back-channel logout). */
+  /**
+   * {@link RevocationMessage}: the revocation store (in-memory or Redis) recorded a revocation on this node:
+   * `revoke()`, a back-channel logout, or, with the Redis store, one made on another node.
+   */
   revocation: "ioserver-oidc:revocation",
 });
 
