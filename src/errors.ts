@@ -54,6 +54,25 @@ const BEARER_ERROR: Partial<Record<OidcErrorCode, string>> = {
   ERR_FORBIDDEN: "insufficient_scope",
 };
 
+/**
+ * Which verification rule refused a token and why (see
+ * `src/services/verification/rules.ts`): for the server log, except that an
+ * `"expired"` cause is told to the client too (`reason: "expired"`).
+ */
+export interface RefusalDetail {
+  readonly rule: string;
+  /** `"token"`: malformed or forged; `"expired"`: get a new one; `"settings"`: genuine, refused by the server's settings. */
+  readonly cause: "token" | "expired" | "settings";
+  /** The `AUTH_SERVICE_*` variable the token did not meet. */
+  readonly setting?: string;
+  readonly expected?: unknown;
+  readonly received?: unknown;
+}
+
+/** The one refusal reason clients are told, so they can tell "refresh" from "sign in again". */
+export const EXPIRED_REASON = "expired";
+const EXPIRED_MESSAGE = "The access token has expired";
+
 export interface OidcErrorOptions {
   /** Client-facing message; defaults to a fixed text per code. */
   message?: string;
@@ -64,6 +83,8 @@ export interface OidcErrorOptions {
   reason?: string;
   /** Seconds after which a retry makes sense (sent as `Retry-After`). */
   retryAfter?: number;
+  /** The verification rule behind an `ERR_AUTH_TOKEN_INVALID`. */
+  detail?: RefusalDetail;
   cause?: unknown;
 }
 
@@ -82,14 +103,23 @@ export class OidcError extends Error {
   /** Server-side detail for logs; never returned to the client. */
   readonly reason: string | undefined;
   readonly retryAfter: number | undefined;
+  /** Server-side: the verification rule that refused the token, with the expected and received values. */
+  readonly detail: RefusalDetail | undefined;
 
   constructor(code: OidcErrorCode, options: OidcErrorOptions = {}) {
-    super(options.message ?? DEFAULT_MESSAGES[code], options.cause === undefined ? undefined : { cause: options.cause });
+    const expired = options.detail?.cause === "expired";
+    super(options.message ?? (expired ? EXPIRED_MESSAGE : DEFAULT_MESSAGES[code]), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "OidcError";
     this.code = code;
     this.statusCode = OIDC_ERROR_STATUS[code];
     this.reason = options.reason;
     this.retryAfter = options.retryAfter;
+    this.detail = options.detail;
+  }
+
+  /** `"expired"` when the token expired (or passed its max age): the one reason clients see, in the body and the socket error's `data`. */
+  get publicReason(): typeof EXPIRED_REASON | undefined {
+    return this.detail?.cause === "expired" ? EXPIRED_REASON : undefined;
   }
 
   /** The HTTP reason phrase for {@link statusCode}, as Fastify bodies carry it. */
@@ -109,9 +139,11 @@ export class OidcError extends Error {
     return `Bearer realm="api", error="${bearerError}", error_description="${this.message.replace(NOT_DESCRIPTION_CHAR, "")}"`;
   }
 
-  /** The `{ code, statusCode, message }` shape sent to clients. */
-  toJSON(): { code: OidcErrorCode; statusCode: number; message: string } {
-    return { code: this.code, statusCode: this.statusCode, message: this.message };
+  /** The `{ code, statusCode, message }` shape sent to clients, plus `reason: "expired"` for an expired token. */
+  toJSON(): { code: OidcErrorCode; statusCode: number; message: string; reason?: typeof EXPIRED_REASON } {
+    const body = { code: this.code, statusCode: this.statusCode, message: this.message };
+    const reason = this.publicReason;
+    return reason === undefined ? body : { ...body, reason };
   }
 }
 

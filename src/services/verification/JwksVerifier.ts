@@ -1,5 +1,4 @@
 import { inject, injectable } from "tsyringe";
-import { decodeProtectedHeader, errors as joseErrors, UnsecuredJWT, type JWTHeaderParameters, type JWTPayload, type ProtectedHeaderParameters } from "jose";
 import type { ResolvedOidcConfig } from "../../config.js";
 import { ERR_AUTH_TOKEN_INVALID, OidcError } from "../../errors.js";
 import { TOKENS } from "../../tokens.js";
@@ -7,6 +6,19 @@ import type { VerifiedClaims } from "../../types.js";
 import type { Clock } from "../Clock.js";
 import type { ConfigService } from "../ConfigService.js";
 import { verifyJwsSignature } from "./jwsSignature.js";
+import {
+  CLAIM_RULES,
+  decodeHeader,
+  decodePayload,
+  HEADER_RULES,
+  isRuleFailure,
+  signatureFailure,
+  SHAPE_RULE,
+  SIZE_RULE,
+  type ClaimsUnderTest,
+  type RuleFailure,
+  type TokenHeader,
+} from "./rules.js";
 import type { KeySetRegistry } from "../keys/KeySetRegistry.js";
 import type { VerifiedTokenCache } from "./VerifiedTokenCache.js";
 
@@ -17,21 +29,17 @@ export interface TokenVerifier {
   ready?(): Promise<void>;
 }
 
-/** Three base64url segments: a JWS in compact form. A JWE (five parts) or anything else fails here. */
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-
-/** Five dot-separated parts: an encrypted JWT (RFC 7516), named apart in the log. */
-const JWE_SHAPE = /^[^.]*\.[^.]*\.[^.]*\.[^.]*\.[^.]*$/;
-
-/** base64url of `{"alg":"none"}`: see `validateClaims`. */
-const UNSECURED_HEADER = "eyJhbGciOiJub25lIn0";
-
-const invalid = (reason: string): OidcError => new OidcError(ERR_AUTH_TOKEN_INVALID, { reason });
+/** The refusal for a failed rule: its reason goes to the log, its expected/received values with it. */
+const refusal = (failure: RuleFailure): OidcError => {
+  const { reason, ...detail } = failure;
+  return new OidcError(ERR_AUTH_TOKEN_INVALID, { reason, detail });
+};
 
 /**
- * The default verifier: signature against the configured JWKS, then the
- * claim rules of RFC 7519, RFC 8725 and, when configured, RFC 9068.
- * jose parses the header and applies the registered-claim rules; the
+ * The default verifier: the named rules of `rules.ts` in order (the raw
+ * token, the header, the key and signature against the configured JWKS,
+ * then the claims of RFC 7519, RFC 8725 and, when configured, RFC 9068),
+ * stopping at the first that fails. jose decodes header and payload; the
  * signature is checked with `node:crypto` (see `jwsSignature.ts`).
  * Successful verifications are remembered in the `VerifiedTokenCache`, so
  * a token presented again costs a lookup instead of a signature check.
@@ -53,7 +61,8 @@ export class JwksVerifier implements TokenVerifier {
   async verify(token: string): Promise<VerifiedClaims> {
     const config = this.configService.get();
     // Size is checked before anything else, even the cache lookup.
-    if (typeof token !== "string" || token.length > config.maxTokenBytes) throw invalid(`token longer than ${config.maxTokenBytes} bytes`);
+    if (typeof token !== "string") throw new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: "token is not a string" });
+    refuseOn(SIZE_RULE.check(token, config));
     const keySet = this.keySets.get(config);
 
     let cached = this.cache.get(token, config);
@@ -64,85 +73,27 @@ export class JwksVerifier implements TokenVerifier {
     }
     if (cached !== undefined) return cached;
 
-    if (!COMPACT_JWS.test(token)) throw invalid(JWE_SHAPE.test(token) ? "a JWE (five parts), not a compact JWS: only signed JWTs are accepted" : "not a compact JWS (three base64url parts)");
-    const [encodedHeader = "", encodedPayload = "", encodedSignature = ""] = token.split(".");
-    const header = parseHeader(config, token);
+    refuseOn(SHAPE_RULE.check(token, config));
+    const decoded = decodeHeader(token);
+    if (isRuleFailure(decoded)) throw refusal(decoded);
+    for (const rule of HEADER_RULES) refuseOn(rule.check(decoded, config));
+    const header = decoded as TokenHeader;
     const key = await keySet.getKey(header.alg, header.kid);
+    const [encodedHeader = "", encodedPayload = "", encodedSignature = ""] = token.split(".");
     const signingInput = Buffer.from(`${encodedHeader}.${encodedPayload}`, "latin1");
-    if (!(await verifyJwsSignature(header.alg, key, signingInput, Buffer.from(encodedSignature, "base64url")))) {
-      throw invalid("ERR_JWS_SIGNATURE_VERIFICATION_FAILED: signature verification failed");
-    }
-    const nowMs = this.clock.now();
-    const payload = validateClaims(config, encodedPayload, nowMs);
-    checkClaims(config, header, payload, nowMs / 1000);
+    if (!(await verifyJwsSignature(header.alg, key, signingInput, Buffer.from(encodedSignature, "base64url")))) throw refusal(signatureFailure());
+    const payload = decodePayload(token);
+    if (isRuleFailure(payload)) throw refusal(payload);
+    const subject: ClaimsUnderTest = { header, payload, nowMs: this.clock.now() };
+    for (const rule of CLAIM_RULES) refuseOn(rule.check(subject, config));
     const claims = deepFreeze(payload) as VerifiedClaims;
     this.cache.set(token, config, { claims, keySet, key, acceptedUntilMs: acceptedUntilMs(config, claims) });
     return claims;
   }
 }
 
-type Header = ProtectedHeaderParameters & { alg: string; kid: string | undefined };
-
-/** The protected header, with the JWS rules jose's `jwtVerify` applies before looking for a key. */
-function parseHeader(config: ResolvedOidcConfig, token: string): Header {
-  let header: ProtectedHeaderParameters;
-  try {
-    header = decodeProtectedHeader(token);
-  } catch {
-    throw invalid("ERR_JWS_INVALID: JWS Protected Header is invalid");
-  }
-  const { alg, kid, crit } = header;
-  if (typeof alg !== "string" || alg === "") throw invalid('ERR_JWS_INVALID: JWS "alg" (Algorithm) Header Parameter missing or invalid');
-  if (!(config.algorithms as string[]).includes(alg)) throw invalid('ERR_JOSE_ALG_NOT_ALLOWED: "alg" (Algorithm) Header Parameter value not allowed');
-  // The only extension a JWS may mark critical is "b64" (RFC 7797), and a JWT must keep its payload encoded.
-  if (crit !== undefined && !(Array.isArray(crit) && crit.length > 0 && crit.every((name) => name === "b64") && header.b64 === true)) {
-    throw invalid('ERR_JOSE_NOT_SUPPORTED: "crit" (Critical) Header Parameter lists an extension that is not supported');
-  }
-  if (kid !== undefined && typeof kid !== "string") throw invalid('"kid" must be a string');
-  return { ...header, alg, kid };
-}
-
-/**
- * The registered-claim rules (`iss`, `aud`, `exp`, `nbf`, `iat`, max age,
- * required claims), applied by jose's own claims-set validation. jose only
- * exposes it through `jwtVerify` (which would check the signature again,
- * with WebCrypto) and `UnsecuredJWT.decode`, so the payload whose signature
- * was just verified is wrapped in an unsecured JWT for it. Nothing else of
- * that JWT is trusted: its header is our constant.
- */
-function validateClaims(config: ResolvedOidcConfig, encodedPayload: string, nowMs: number): JWTPayload {
-  try {
-    return UnsecuredJWT.decode(`${UNSECURED_HEADER}.${encodedPayload}.`, {
-      issuer: config.issuer,
-      audience: config.audience,
-      clockTolerance: config.clockToleranceSeconds,
-      maxTokenAge: config.maxTokenAgeSeconds,
-      requiredClaims: ["exp", "sub", "iss"],
-      currentDate: new Date(nowMs),
-    }).payload;
-  } catch (error) {
-    throw invalid(error instanceof joseErrors.JOSEError ? `${error.code}: ${error.message}` : String(error));
-  }
-}
-
-/** The rules jose does not apply itself. */
-function checkClaims(config: ResolvedOidcConfig, header: JWTHeaderParameters, payload: JWTPayload, now: number): void {
-  if (typeof payload.sub !== "string" || payload.sub === "") throw invalid('"sub" must be a non-empty string');
-  // jose honours b64 only when listed in crit; an unencoded payload never makes a JWT (RFC 7797 §7), listed or not.
-  if ("b64" in header && header.b64 !== true) throw invalid('header "b64" other than true is refused');
-  // A signed JWT wrapping another JWT is not an access token (RFC 8725 §2.8).
-  if (typeof header.cty === "string" && normalizeMediaType(header.cty) === "jwt") throw invalid("nested JWTs are refused");
-  if (typeof payload.iat === "number" && payload.iat > now + config.clockToleranceSeconds) throw invalid('"iat" is in the future');
-  if (config.tokenTypes.length > 0) {
-    const typ = typeof header.typ === "string" ? normalizeMediaType(header.typ) : undefined;
-    if (typ === undefined || !config.tokenTypes.some((t) => normalizeMediaType(t) === typ)) {
-      throw invalid(`header "typ" must be one of ${config.tokenTypes.join(", ")}`);
-    }
-  }
-  if (config.authorizedParties.length > 0) {
-    const party = typeof payload.azp === "string" ? payload.azp : payload.client_id;
-    if (typeof party !== "string" || !config.authorizedParties.includes(party)) throw invalid('"azp"/"client_id" is not an authorized party');
-  }
+function refuseOn(failure: RuleFailure | undefined): void {
+  if (failure !== undefined) throw refusal(failure);
 }
 
 /**
@@ -157,12 +108,6 @@ function acceptedUntilMs(config: ResolvedOidcConfig, claims: VerifiedClaims): nu
     until = Math.min(until, (claims.iat + config.maxTokenAgeSeconds + tolerance) * 1000);
   }
   return until;
-}
-
-/** RFC 7515 §4.1.9: media types compare case-insensitively and "application/" may be omitted. */
-function normalizeMediaType(value: string): string {
-  const lower = value.toLowerCase();
-  return lower.startsWith("application/") ? lower.slice("application/".length) : lower;
 }
 
 /** Claims may be handed to many requests from the cache: nobody may change them. */
