@@ -16,6 +16,8 @@ import type { OidcUserContext, VerifiedClaims } from "../types.js";
 import { buildUserContext, localRoleOf, profileFromClaims } from "./verification/claims.js";
 import type { TokenVerifier } from "./verification/JwksVerifier.js";
 import type { UserProvisioner } from "./UserProvisioner.js";
+import type { Clock } from "./Clock.js";
+import { settingRefusalLog } from "./logger.js";
 
 /** The outcome of a successful authentication. */
 export interface AuthResult {
@@ -37,6 +39,7 @@ export class AuthPipeline {
     @inject(TOKENS.JwksVerifier) private readonly verifier: TokenVerifier,
     @inject(TOKENS.UserProvisioner) private readonly provisioner: UserProvisioner,
     @inject(TOKENS.Logger) private readonly logger: Logger,
+    @inject(TOKENS.Clock) private readonly clock: Clock,
   ) {}
 
   /**
@@ -67,7 +70,8 @@ export class AuthPipeline {
       return Object.freeze({ context: buildUserContext(claims, user), claims, localRole: localRoleOf(user) });
     } catch (error) {
       const refusal = clientSafe(toOidcError(error, ERR_AUTH_TOKEN_INVALID));
-      logRefusal(this.logger, refusal, { transport });
+      if (refusal.detail?.cause === "settings") logSettingRefusal(this.logger, this.clock, refusal, transport);
+      else logRefusal(this.logger, refusal, { transport });
       throw refusal;
     }
   }
@@ -89,6 +93,27 @@ export class AuthPipeline {
 function clientSafe(error: OidcError): OidcError {
   if (error.code !== ERR_AUTH_MISCONFIGURED) return error;
   return new OidcError(ERR_AUTH_MISCONFIGURED, { reason: error.reason ?? error.message, cause: error });
+}
+
+/**
+ * A genuine token refused by the server's own settings (issuer, audience,
+ * `typ`, authorized party, an algorithm left out of the list): the server
+ * needs fixing, so it is logged at warn with the rule, the variable, the
+ * expected and the received value, sampled per rule so a flood cannot
+ * flood the log (see `settingRefusalLog`). Never the token.
+ */
+function logSettingRefusal(logger: Logger, clock: Clock, error: OidcError, transport: string): void {
+  const { rule, setting, expected, received } = error.detail ?? {};
+  settingRefusalLog(logger, () => clock.now()).record(String(rule), {
+    transport,
+    code: error.code,
+    statusCode: error.statusCode,
+    reason: error.reason ?? error.message,
+    rule,
+    setting,
+    expected,
+    received,
+  });
 }
 
 /**
