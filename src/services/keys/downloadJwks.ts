@@ -10,6 +10,24 @@ const MAX_JWKS_BYTES = 512 * 1024;
  * oversized or non-JSON bodies, and sets without a usable key.
  */
 export async function downloadJwks(uri: string, timeoutMs: number): Promise<JWK[]> {
+  const usable = publishedKeys(await fetchJsonDocument(uri, timeoutMs)).filter(isUsablePublicKey);
+  if (usable.length === 0) throw new Error("no usable public signature key in the set");
+  return usable;
+}
+
+/** Every entry of a JWKS document's `keys` array, usable or not (`ioserver-oidc doctor` lists them all). */
+export function publishedKeys(document: unknown): JWK[] {
+  const keys = (document as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys)) throw new Error('body has no "keys" array');
+  return keys as JWK[];
+}
+
+/**
+ * GETs a JSON document the way the JWKS is fetched: within `timeoutMs`,
+ * without following redirects, 200 only, at most 512 KiB. Rejects with the
+ * reason (`HTTP 404`, `timed out after 5000 ms`, `request failed: ECONNREFUSED`, ...).
+ */
+export async function fetchJsonDocument(uri: string, timeoutMs: number): Promise<unknown> {
   const signal = AbortSignal.timeout(timeoutMs);
   let response: Response;
   try {
@@ -28,17 +46,11 @@ export async function downloadJwks(uri: string, timeoutMs: number): Promise<JWK[
     throw new Error(`body larger than ${MAX_JWKS_BYTES} bytes`);
   }
   const body = await readLimited(response, signal, timeoutMs);
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(body);
+    return JSON.parse(body);
   } catch {
     throw new Error("body is not JSON");
   }
-  const keys = (parsed as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(keys)) throw new Error('body has no "keys" array');
-  const usable = (keys as JWK[]).filter(isUsablePublicKey);
-  if (usable.length === 0) throw new Error("no usable public signature key in the set");
-  return usable;
 }
 
 async function readLimited(response: Response, signal: AbortSignal, timeoutMs: number): Promise<string> {

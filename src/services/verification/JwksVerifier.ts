@@ -5,14 +5,13 @@ import { TOKENS } from "../../tokens.js";
 import type { VerifiedClaims } from "../../types.js";
 import type { Clock } from "../Clock.js";
 import type { ConfigService } from "../ConfigService.js";
-import { verifyJwsSignature } from "./jwsSignature.js";
 import {
   CLAIM_RULES,
   decodeHeader,
   decodePayload,
   HEADER_RULES,
   isRuleFailure,
-  signatureFailure,
+  SIGNATURE_RULE,
   SHAPE_RULE,
   SIZE_RULE,
   type ClaimsUnderTest,
@@ -79,9 +78,7 @@ export class JwksVerifier implements TokenVerifier {
     for (const rule of HEADER_RULES) refuseOn(rule.check(decoded, config));
     const header = decoded as TokenHeader;
     const key = await keySet.getKey(header.alg, header.kid);
-    const [encodedHeader = "", encodedPayload = "", encodedSignature = ""] = token.split(".");
-    const signingInput = Buffer.from(`${encodedHeader}.${encodedPayload}`, "latin1");
-    if (!(await verifyJwsSignature(header.alg, key, signingInput, Buffer.from(encodedSignature, "base64url")))) throw refusal(signatureFailure());
+    refuseOn(await SIGNATURE_RULE.check(token, header.alg, key));
     const payload = decodePayload(token);
     if (isRuleFailure(payload)) throw refusal(payload);
     const subject: ClaimsUnderTest = { header, payload, nowMs: this.clock.now() };

@@ -1,5 +1,7 @@
 import { decodeJwt, decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from "jose";
+import type { KeyObject } from "node:crypto";
 import type { RefusalDetail } from "../../errors.js";
+import { verifyJwsSignature } from "./jwsSignature.js";
 import { OIDC_ENV_VARS, SUPPORTED_ALGORITHMS, type ResolvedOidcConfig } from "../../config.js";
 
 /**
@@ -65,7 +67,9 @@ export const SHAPE_RULE: Rule<string> = Object.freeze<Rule<string>>({
       : token("compact-jws", JWE_SHAPE.test(raw) ? "a JWE (five parts), not a compact JWS: only signed JWTs are accepted" : "not a compact JWS (three base64url parts)"),
 });
 
-/** Decodes the protected header (a rule of its own: "header"). */
+export const HEADER_DECODE_RULE = Object.freeze({ name: "header", requires: "a JSON object as protected header" });
+
+/** Decodes the protected header (a rule of its own: `HEADER_DECODE_RULE`). */
 export function decodeHeader(raw: string): ProtectedHeaderParameters | RuleFailure {
   try {
     return decodeProtectedHeader(raw);
@@ -110,7 +114,9 @@ export const HEADER_RULES: readonly Rule<ProtectedHeaderParameters>[] = Object.f
   },
 ]);
 
-/** Decodes the payload of a token whose signature verified (a rule of its own: "payload"). */
+export const PAYLOAD_DECODE_RULE = Object.freeze({ name: "payload", requires: "a JSON object as claims set" });
+
+/** Decodes the payload of a token whose signature verified (a rule of its own: `PAYLOAD_DECODE_RULE`). */
 export function decodePayload(raw: string): JWTPayload | RuleFailure {
   try {
     return decodeJwt(raw);
@@ -248,20 +254,29 @@ export const CLAIM_RULES: readonly Rule<ClaimsUnderTest>[] = Object.freeze([
   },
 ]);
 
-/** The rules between the header and the claims: finding the key and checking the signature (`JwksVerifier` runs them). */
+/** Between the header and the claims: a key of the configured JWKS (`RemoteKeySet.getKey`), then the signature with it. */
 export const KEY_RULE = Object.freeze({ name: "key", requires: "a key of AUTH_SERVICE_JWKS_URI matches kid and alg" });
-export const SIGNATURE_RULE = Object.freeze({ name: "signature", requires: "the signature verifies with that key" });
-export const signatureFailure = (): RuleFailure => token("signature", "ERR_JWS_SIGNATURE_VERIFICATION_FAILED: signature verification failed");
+
+export const SIGNATURE_RULE = Object.freeze({
+  name: "signature",
+  requires: "the signature verifies with that key",
+  async check(raw: string, alg: string, key: KeyObject): Promise<RuleFailure | undefined> {
+    const [encodedHeader = "", encodedPayload = "", encodedSignature = ""] = raw.split(".");
+    const signingInput = Buffer.from(`${encodedHeader}.${encodedPayload}`, "latin1");
+    if (await verifyJwsSignature(alg, key, signingInput, Buffer.from(encodedSignature, "base64url"))) return undefined;
+    return token("signature", "ERR_JWS_SIGNATURE_VERIFICATION_FAILED: signature verification failed");
+  },
+});
 
 /** Every rule name, in the order the verifier applies them. */
 export const RULE_NAMES: readonly string[] = Object.freeze([
   SIZE_RULE.name,
   SHAPE_RULE.name,
-  "header",
+  HEADER_DECODE_RULE.name,
   ...HEADER_RULES.map((r) => r.name),
   KEY_RULE.name,
   SIGNATURE_RULE.name,
-  "payload",
+  PAYLOAD_DECODE_RULE.name,
   ...CLAIM_RULES.map((r) => r.name),
 ]);
 
