@@ -22,7 +22,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TEMPLATE = fileURLToPath(new URL("./pack-smoke/consumer", import.meta.url));
 /** What a user needs, and nothing else, may be in the tarball: these files and the build output. */
 const TOP_LEVEL_FILES = ["package.json", "README.md", "LICENSE", "CHANGELOG.md"];
-const REQUIRED_FILES = [...TOP_LEVEL_FILES, "dist/index.js", "dist/index.d.ts", "dist/testing/index.js", "dist/testing/index.d.ts"];
+const REQUIRED_FILES = [...TOP_LEVEL_FILES, "dist/index.js", "dist/index.d.ts", "dist/testing/index.js", "dist/testing/index.d.ts", "dist/cli/main.js"];
 const isAllowedFile = (path: string): boolean =>
   TOP_LEVEL_FILES.includes(path) || (path.startsWith("dist/") && !/\.test\.|^dist\/(test|examples|scripts)\//.test(path));
 
@@ -120,6 +120,11 @@ try {
   });
 
   step("strict tsc (NodeNext)", () => run("node", [join(consumer, "node_modules/typescript/bin/tsc"), "-p", consumer], consumer, 120_000));
+
+  step("bin: npx ioserver-oidc --help (shebang, executable, ESM)", () => {
+    const usage = run(join(consumer, "node_modules/.bin/ioserver-oidc"), ["--help"], consumer, 30_000);
+    if (!usage.includes("doctor") || !usage.includes("explain")) throw new Error(`ioserver-oidc --help printed no usage:\n${usage}`);
+  });
 
   step("run: 401 without a token, 200 with one", () => {
     const output = run("node", ["dist/main.js"], consumer, 30_000).trim();

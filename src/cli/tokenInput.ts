@@ -22,7 +22,7 @@ const SIGNED_SESSION_COOKIE = /^[A-Za-z0-9]{32}\.[A-Za-z0-9+/]{43}=$/;
 export function readTokenInput(text: string): TokenInput {
   let value = text.trim();
   if (value.startsWith("{")) value = tokenFromJson(value) ?? value;
-  value = value.replace(/^authorization\s*:\s*/i, "").replace(/^bearer\s+/i, "").trim();
+  value = value.replace(/^authorization\s*:\s*/i, "").replace(/^bearer(?:\s+|$)/i, "").trim();
   value = value.replace(/^(["'])(.*)\1$/s, "$2").trim();
   const cookie = /^[\w.-]*session_token=(.*)$/.exec(value);
   if (cookie) value = (cookie[1] ?? "").split(";")[0] ?? "";
