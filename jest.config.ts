@@ -10,7 +10,8 @@ const config: Config = {
     "^(\\.{1,2}/.*)\\.js$": "$1",
   },
   transform: { "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.json" }] },
-  setupFiles: ["reflect-metadata"],
+  // ioserverWarning: drops ioserver's Fastify FSTDEP022 warning (one per IOServer started), and only that one.
+  setupFiles: ["reflect-metadata", "<rootDir>/scripts/ioserverWarning.ts"],
   testMatch: ["<rootDir>/test/**/*.test.ts", "<rootDir>/examples/**/*.test.ts"],
   testTimeout: 20_000,
 };

@@ -8,6 +8,8 @@
  *   npm run demo             run the calls and exit
  *   npm run demo -- --serve  keep the servers up and print curl commands
  */
+// First: drops ioserver's Fastify FSTDEP022 deprecation warning (see the file), before IOServer loads.
+import "../scripts/ioserverWarning.js";
 import { fileURLToPath } from "node:url";
 import { createServer } from "node:net";
 import { BaseController, BaseManager, BaseService, IOServer } from "ioserver";
