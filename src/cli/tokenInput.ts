@@ -1,16 +1,10 @@
+import { BETTER_AUTH_SESSION_COOKIE, BETTER_AUTH_SESSION_TOKEN } from "../services/verification/rules.js";
+
 /** What was read from standard input, once wrappers a user may paste along are taken off. */
 export type TokenInput =
   | { readonly kind: "empty" }
   | { readonly kind: "session-token"; readonly form: "token" | "cookie" }
   | { readonly kind: "candidate"; readonly token: string };
-
-/** BetterAuth 1.7 session tokens: `generateId(32)`, 32 characters of [A-Za-z0-9]. */
-const SESSION_TOKEN = /^[A-Za-z0-9]{32}$/;
-/**
- * Its session cookie's value (`better-auth.session_token`): `<token>.<signature>`, the
- * signature a base64 HMAC-SHA256 (44 characters), URL-encoded in the cookie header.
- */
-const SIGNED_SESSION_COOKIE = /^[A-Za-z0-9]{32}\.[A-Za-z0-9+/]{43}=$/;
 
 /**
  * Takes what a user would paste or pipe: a bare token, `Bearer <token>`,
@@ -27,8 +21,8 @@ export function readTokenInput(text: string): TokenInput {
   const cookie = /^[\w.-]*session_token=(.*)$/.exec(value);
   if (cookie) value = (cookie[1] ?? "").split(";")[0] ?? "";
   if (value === "") return { kind: "empty" };
-  if (SESSION_TOKEN.test(value)) return { kind: "session-token", form: "token" };
-  if (SIGNED_SESSION_COOKIE.test(safeDecode(value))) return { kind: "session-token", form: "cookie" };
+  if (BETTER_AUTH_SESSION_TOKEN.test(value)) return { kind: "session-token", form: "token" };
+  if (BETTER_AUTH_SESSION_COOKIE.test(value)) return { kind: "session-token", form: "cookie" };
   return { kind: "candidate", token: value };
 }
 
@@ -39,14 +33,6 @@ function tokenFromJson(text: string): string | undefined {
     return typeof token === "string" ? token : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
   }
 }
 

@@ -44,6 +44,21 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /** Five dot-separated parts: an encrypted JWT (RFC 7516), named apart in the log. */
 const JWE_SHAPE = /^[^.]*\.[^.]*\.[^.]*\.[^.]*\.[^.]*$/;
 
+/** BetterAuth 1.7 session tokens: `generateId(32)`, 32 characters of [A-Za-z0-9] (its sign-in answer's `token`). */
+export const BETTER_AUTH_SESSION_TOKEN = /^[A-Za-z0-9]{32}$/;
+/**
+ * Its session cookie's value (`better-auth.session_token`): `<token>.<signature>`, the signature a
+ * base64 HMAC-SHA256 (44 characters), URL-encoded in a cookie header.
+ */
+export const BETTER_AUTH_SESSION_COOKIE = /^[A-Za-z0-9]{32}\.(?:[A-Za-z0-9+/]{43}=|(?:[A-Za-z0-9]|%2B|%2F){43}%3D)$/i;
+
+/** The log reason for something that is no compact JWS, naming the likely mix-up. */
+function notCompact(raw: string): string {
+  if (JWE_SHAPE.test(raw)) return "a JWE (five parts), not a compact JWS: only signed JWTs are accepted";
+  const sessionToken = BETTER_AUTH_SESSION_TOKEN.test(raw) || BETTER_AUTH_SESSION_COOKIE.test(raw);
+  return `not a compact JWS (three base64url parts)${sessionToken ? "; it looks like a BetterAuth session token: the JWT comes from GET /api/auth/token" : ""}`;
+}
+
 const token = (rule: string, reason: string, extra: Partial<RuleFailure> = {}): RuleFailure => ({ rule, reason, cause: "token", ...extra });
 const claimFailed = (message: string): string => `ERR_JWT_CLAIM_VALIDATION_FAILED: ${message}`;
 
@@ -64,7 +79,7 @@ export const SHAPE_RULE: Rule<string> = Object.freeze<Rule<string>>({
   check: (raw) =>
     COMPACT_JWS.test(raw)
       ? undefined
-      : token("compact-jws", JWE_SHAPE.test(raw) ? "a JWE (five parts), not a compact JWS: only signed JWTs are accepted" : "not a compact JWS (three base64url parts)"),
+      : token("compact-jws", notCompact(raw)),
 });
 
 export const HEADER_DECODE_RULE = Object.freeze({ name: "header", requires: "a JSON object as protected header" });

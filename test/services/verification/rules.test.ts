@@ -69,3 +69,12 @@ test("token rules: size and shape", () => {
   expect(SHAPE_RULE.check("a.b.c.d.e", config())?.reason).toContain("JWE");
   expect(SHAPE_RULE.check("a.b.c", config())).toBeUndefined();
 });
+
+test("a BetterAuth session token sent as the bearer token is named so in the log reason", () => {
+  const session = "Ab3dEfGhIjKlMnOpQrStUvWxYz012345";
+  expect(SHAPE_RULE.check(session, config())?.reason).toBe(
+    "not a compact JWS (three base64url parts); it looks like a BetterAuth session token: the JWT comes from GET /api/auth/token",
+  );
+  expect(SHAPE_RULE.check(`${session}.${"A".repeat(42)}%2B%3D`, config())?.reason).toContain("BetterAuth session token");
+  expect(SHAPE_RULE.check("not-a-jwt", config())?.reason).toBe("not a compact JWS (three base64url parts)");
+});
