@@ -22,7 +22,16 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TEMPLATE = fileURLToPath(new URL("./pack-smoke/consumer", import.meta.url));
 /** What a user needs, and nothing else, may be in the tarball: these files and the build output. */
 const TOP_LEVEL_FILES = ["package.json", "README.md", "LICENSE", "CHANGELOG.md"];
-const REQUIRED_FILES = [...TOP_LEVEL_FILES, "dist/index.js", "dist/index.d.ts", "dist/testing/index.js", "dist/testing/index.d.ts", "dist/cli/main.js"];
+const REQUIRED_FILES = [
+  ...TOP_LEVEL_FILES,
+  "dist/index.js",
+  "dist/index.d.ts",
+  "dist/testing/index.js",
+  "dist/testing/index.d.ts",
+  "dist/client/index.js",
+  "dist/client/index.d.ts",
+  "dist/cli/main.js",
+];
 const isAllowedFile = (path: string): boolean =>
   TOP_LEVEL_FILES.includes(path) || (path.startsWith("dist/") && !/\.test\.|^dist\/(test|examples|scripts)\//.test(path));
 

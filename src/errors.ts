@@ -62,7 +62,7 @@ const BEARER_ERROR: Partial<Record<OidcErrorCode, string>> = {
 export interface RefusalDetail {
   readonly rule: string;
   /** `"token"`: malformed or forged; `"expired"`: get a new one; `"settings"`: genuine, refused by the server's settings. */
-  readonly cause: "token" | "expired" | "settings";
+  readonly kind: "token" | "expired" | "settings";
   /** The `AUTH_SERVICE_*` variable the token did not meet. */
   readonly setting?: string;
   readonly expected?: unknown;
@@ -107,7 +107,7 @@ export class OidcError extends Error {
   readonly detail: RefusalDetail | undefined;
 
   constructor(code: OidcErrorCode, options: OidcErrorOptions = {}) {
-    const expired = options.detail?.cause === "expired";
+    const expired = options.detail?.kind === "expired";
     super(options.message ?? (expired ? EXPIRED_MESSAGE : DEFAULT_MESSAGES[code]), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "OidcError";
     this.code = code;
@@ -119,7 +119,7 @@ export class OidcError extends Error {
 
   /** `"expired"` when the token expired (or passed its max age): the one reason clients see, in the body and the socket error's `data`. */
   get publicReason(): typeof EXPIRED_REASON | undefined {
-    return this.detail?.cause === "expired" ? EXPIRED_REASON : undefined;
+    return this.detail?.kind === "expired" ? EXPIRED_REASON : undefined;
   }
 
   /** The HTTP reason phrase for {@link statusCode}, as Fastify bodies carry it. */

@@ -35,12 +35,14 @@ export {
 
 export {
   OIDC_ENV_VARS,
+  ROLE_SOURCES,
   SOCKET_EXPIRY_POLICIES,
   SUPPORTED_ALGORITHMS,
   readOidcConfigFromEnv,
   resolveOidcConfig,
   type ResolvedOidcConfig,
   type OidcConfig,
+  type RoleSource,
   type SocketExpiryPolicy,
   type SupportedAlgorithm,
 } from "./config.js";

@@ -50,9 +50,14 @@ export const TOKENS = Object.freeze({
 /** The part of IOServer's appHandle the default adapters use. */
 export interface AppHandle {
   users?: { findOrCreate?: (sub: string, profile: Record<string, unknown>) => unknown };
+  /**
+   * The host's session manager, as 0.1.x documented it: `registerSocket(userId, socketId, sub)`
+   * when a socket is connected, `unregisterSocket(socketId, userId)` when it left (the socket id
+   * first, so the guide's `unregisterSocket(socketId)` works; `userId` follows for stores keyed by user).
+   */
   session?: {
     registerSocket?: (userId: string, socketId: string, sub: string) => unknown;
-    unregisterSocket?: (userId: string, socketId: string) => unknown;
+    unregisterSocket?: (socketId: string, userId: string) => unknown;
   };
   [key: string]: unknown;
 }

@@ -1,5 +1,5 @@
 import type { KeyObject } from "node:crypto";
-import type { JWTPayload, ProtectedHeaderParameters } from "jose";
+import { errors, type JWTPayload, type ProtectedHeaderParameters } from "jose";
 import type { ResolvedOidcConfig } from "../config.js";
 import { OidcError } from "../errors.js";
 import type { RemoteKeySet } from "../services/keys/RemoteKeySet.js";
@@ -81,7 +81,7 @@ export async function evaluateToken(raw: string, config: ResolvedOidcConfig, key
         rule: KEY_RULE.name,
         requires: KEY_RULE.requires,
         status: "fail",
-        failure: { rule: KEY_RULE.name, reason: refusal?.reason ?? String(error), cause: "token" },
+        failure: { rule: KEY_RULE.name, reason: refusal?.reason ?? String(error), kind: "token", jose: new errors.JOSEError(refusal?.reason ?? String(error)) },
         unavailable: refusal?.statusCode === 503,
       });
     }

@@ -75,7 +75,7 @@ export async function explain(input: string, environment: CliEnvironment, print:
   const answer = unavailable && first.rule === "key" ? "503 ERR_AUTH_UNAVAILABLE" : "401 ERR_AUTH_TOKEN_INVALID";
   print(`Verdict: refused with ${answer}; ${plural(failed.length, "rule")} ${failed.length === 1 ? "fails" : "fail"}.`);
   // Where to find it in the server's log (see logRefusal in AuthPipeline.ts).
-  const level = first.failure?.cause === "settings" ? "warn (the server's settings refuse a genuine token)" : "debug";
+  const level = first.failure?.kind === "settings" ? "warn (the server's settings refuse a genuine token)" : "debug";
   print(`The server logs the first one at ${level}: "authentication refused", rule ${show(first.rule)}, reason ${show(first.failure?.reason)}.`);
   if (!genuine && failed.length > 1) print("Rules after a failed signature ran on an untrusted token, to help find the cause only.");
   return EXIT_REFUSED;

@@ -35,6 +35,8 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A child that exits without reading its input (a usage error) closes the pipe: EPIPE is no failure here.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(options.stdin ?? "");
   });
 }

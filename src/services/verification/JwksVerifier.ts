@@ -28,10 +28,10 @@ export interface TokenVerifier {
   ready?(): Promise<void>;
 }
 
-/** The refusal for a failed rule: its reason goes to the log, its expected/received values with it. */
+/** The refusal for a failed rule: its reason goes to the log, its expected/received values with it; its cause is jose's error for the same fault. */
 const refusal = (failure: RuleFailure): OidcError => {
-  const { reason, ...detail } = failure;
-  return new OidcError(ERR_AUTH_TOKEN_INVALID, { reason, detail });
+  const { reason, jose, ...detail } = failure;
+  return new OidcError(ERR_AUTH_TOKEN_INVALID, { reason, detail, cause: jose });
 };
 
 /**

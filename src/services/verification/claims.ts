@@ -43,7 +43,7 @@ export function profileFromClaims(claims: VerifiedClaims): UserProfile {
   return profile;
 }
 
-/** The role the provisioner gave the user, if a non-empty one: it outranks the token's roles. */
+/** The role the provisioner gave the user, if a non-empty one: the context's `userRole` (see `holdsRole` for role checks). */
 export function localRoleOf(user: LocalUser | null | undefined): string | undefined {
   return typeof user?.role === "string" && user.role !== "" ? user.role : undefined;
 }

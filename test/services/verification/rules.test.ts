@@ -1,6 +1,6 @@
 /** The named rules one by one: what each refuses, its cause, and the expected and received values it reports. */
 import { describe, expect, test } from "@jest/globals";
-import type { JWTPayload } from "jose";
+import { errors, type JWTPayload } from "jose";
 import { resolveOidcConfig, type OidcConfig } from "../../../src/config.js";
 import { CLAIM_RULES, HEADER_RULES, RULE_NAMES, SHAPE_RULE, SIZE_RULE, type ClaimsUnderTest, type TokenHeader } from "../../../src/services/verification/rules.js";
 
@@ -36,36 +36,42 @@ describe("refusals caused by the server's settings carry the variable, the expec
     ["token-type", claims({}, { typ: "JWT" }), config({ tokenTypes: ["at+jwt"] }), "AUTH_SERVICE_TOKEN_TYPES", ["at+jwt"], "JWT"],
     ["authorized-party", claims({ client_id: "mobile" }), config({ authorizedParties: ["web"] }), "AUTH_SERVICE_AUTHORIZED_PARTIES", ["web"], "mobile"],
   ] as const)("%s", (name, subject, cfg, setting, expected, received) => {
-    expect(claimRule(name).check(subject, cfg)).toEqual(expect.objectContaining({ rule: name, cause: "settings", setting, expected, received }));
+    expect(claimRule(name).check(subject, cfg)).toEqual(expect.objectContaining({ rule: name, kind: "settings", setting, expected, received }));
   });
 
   test("an algorithm the list leaves out is the settings' fault; none and HS256 never are", () => {
     const cfg = config({ algorithms: ["RS256"] });
-    expect(headerRule("algorithm").check({ alg: "ES256" }, cfg)).toEqual(expect.objectContaining({ cause: "settings", setting: "AUTH_SERVICE_ALGORITHMS", expected: ["RS256"], received: "ES256" }));
-    expect(headerRule("algorithm").check({ alg: "none" }, cfg)?.cause).toBe("token");
-    expect(headerRule("algorithm").check({ alg: "HS256" }, cfg)?.cause).toBe("token");
+    expect(headerRule("algorithm").check({ alg: "ES256" }, cfg)).toEqual(expect.objectContaining({ kind: "settings", setting: "AUTH_SERVICE_ALGORITHMS", expected: ["RS256"], received: "ES256" }));
+    expect(headerRule("algorithm").check({ alg: "none" }, cfg)?.kind).toBe("token");
+    expect(headerRule("algorithm").check({ alg: "HS256" }, cfg)?.kind).toBe("token");
   });
 });
 
 describe("expiry", () => {
   test("past exp (beyond the tolerance) is cause expired, with jose's reason", () => {
-    expect(claimRule("expiry").check(claims({ exp: NOW - 6 }), config())).toEqual({ rule: "expiry", cause: "expired", reason: 'ERR_JWT_EXPIRED: "exp" claim timestamp check failed', received: NOW - 6 });
+    expect(claimRule("expiry").check(claims({ exp: NOW - 6 }), config())).toEqual({
+      rule: "expiry",
+      kind: "expired",
+      reason: 'ERR_JWT_EXPIRED: "exp" claim timestamp check failed',
+      received: NOW - 6,
+      jose: expect.any(errors.JWTExpired),
+    });
     expect(claimRule("expiry").check(claims({ exp: NOW - 4 }), config())).toBeUndefined();
   });
 
   test("past the maximum age is cause expired too", () => {
     const failure = claimRule("max-token-age").check(claims({ iat: NOW - 120 }), config({ maxTokenAgeSeconds: 60 }));
-    expect(failure).toEqual(expect.objectContaining({ cause: "expired", setting: "AUTH_SERVICE_MAX_TOKEN_AGE", expected: 60 }));
+    expect(failure).toEqual(expect.objectContaining({ kind: "expired", setting: "AUTH_SERVICE_MAX_TOKEN_AGE", expected: 60 }));
   });
 
   test("missing or non-numeric exp is the token's fault", () => {
-    expect(claimRule("expiry").check({ ...claims({}), payload: { sub: "u" } }, config())?.cause).toBe("token");
+    expect(claimRule("expiry").check({ ...claims({}), payload: { sub: "u" } }, config())?.kind).toBe("token");
     expect(claimRule("expiry").check(claims({ exp: "soon" as unknown as number }), config())?.reason).toContain('"exp" claim must be a number');
   });
 });
 
 test("token rules: size and shape", () => {
-  expect(SIZE_RULE.check("x".repeat(8193), config())).toEqual(expect.objectContaining({ cause: "token", expected: 8192, received: 8193 }));
+  expect(SIZE_RULE.check("x".repeat(8193), config())).toEqual(expect.objectContaining({ kind: "token", expected: 8192, received: 8193 }));
   expect(SHAPE_RULE.check("a.b.c.d.e", config())?.reason).toContain("JWE");
   expect(SHAPE_RULE.check("a.b.c", config())).toBeUndefined();
 });
