@@ -57,7 +57,7 @@ const BEARER_ERROR: Partial<Record<OidcErrorCode, string>> = {
 /**
  * Which verification rule refused a token and why (see
  * `src/services/verification/rules.ts`): for the server log, except that an
- * `"expired"` cause is told to the client too (`reason: "expired"`).
+ * `"expired"` kind is told to the client too (`reason: "expired"` in `toJSON()`).
  */
 export interface RefusalDetail {
   readonly rule: string;
@@ -117,7 +117,7 @@ export class OidcError extends Error {
     this.detail = options.detail;
   }
 
-  /** `"expired"` when the token expired (or passed its max age): the one reason clients see, in the body and the socket error's `data`. */
+  /** `"expired"` when the token expired (or passed its max age): the one reason clients see, in the socket error's `data` and refusal acks (`toJSON`). */
   get publicReason(): typeof EXPIRED_REASON | undefined {
     return this.detail?.kind === "expired" ? EXPIRED_REASON : undefined;
   }

@@ -3,7 +3,7 @@ import type { AuthResult, RoleSource } from "../../src/index.js";
 import { holdsRole, permissionRequirement, roleRequirement } from "../../src/services/AccessRequirement.js";
 
 const auth = (roles: string[], permissions: string[], localRole?: string, roleSource?: RoleSource): AuthResult => ({
-  context: { sub: "s", userId: "s", userRole: localRole ?? roles[0] ?? "user", roles, permissions, features: {} },
+  context: { sub: "s", userId: "s", userRole: localRole ?? roles[0] ?? "user", roles, permissions, features: {}, email: null, name: null },
   claims: { sub: "s", iss: "i", exp: 0 },
   localRole,
   roleSource,

@@ -1,4 +1,5 @@
 import { inject, injectable } from "tsyringe";
+import { errors } from "jose";
 import type { ResolvedOidcConfig } from "../../config.js";
 import { ERR_AUTH_TOKEN_INVALID, OidcError } from "../../errors.js";
 import { TOKENS } from "../../tokens.js";
@@ -16,6 +17,7 @@ import {
   SIZE_RULE,
   type ClaimsUnderTest,
   type RuleFailure,
+  tokenFailure,
   type TokenHeader,
 } from "./rules.js";
 import type { KeySetRegistry } from "../keys/KeySetRegistry.js";
@@ -60,7 +62,7 @@ export class JwksVerifier implements TokenVerifier {
   async verify(token: string): Promise<VerifiedClaims> {
     const config = this.configService.get();
     // Size is checked before anything else, even the cache lookup.
-    if (typeof token !== "string") throw new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: "token is not a string" });
+    if (typeof token !== "string") throw refusal(tokenFailure(SIZE_RULE.name, new errors.JWSInvalid("token is not a string"), { reason: "token is not a string" }));
     refuseOn(SIZE_RULE.check(token, config));
     const keySet = this.keySets.get(config);
 

@@ -37,10 +37,11 @@ export function safeCopy(value: unknown): unknown {
 
 /** What the provisioner learns from the claims. */
 export function profileFromClaims(claims: VerifiedClaims): UserProfile {
-  const profile: UserProfile = { iss: claims.iss };
-  if (typeof claims.email === "string") profile.email = claims.email;
-  if (typeof claims.name === "string") profile.name = claims.name;
-  return profile;
+  return {
+    email: typeof claims.email === "string" ? claims.email : null,
+    name: typeof claims.name === "string" ? claims.name : null,
+    iss: claims.iss,
+  };
 }
 
 /** The role the provisioner gave the user, if a non-empty one: the context's `userRole` (see `holdsRole` for role checks). */
@@ -55,12 +56,17 @@ export function localRoleOf(user: LocalUser | null | undefined): string | undefi
 export function buildUserContext(claims: VerifiedClaims, user: LocalUser | null | undefined): OidcUserContext {
   const roles = stringArray(claims.roles);
   const localRole = localRoleOf(user);
-  return {
+  const context: OidcUserContext = {
     sub: claims.sub,
     userId: user?.id !== undefined && user.id !== null && user.id !== "" ? String(user.id) : claims.sub,
     userRole: localRole ?? roles[0] ?? "user",
     roles,
     permissions: stringArray(claims.permissions),
     features: isPlainObject(claims.features) ? (safeCopy(claims.features) as OidcFeatures) : {},
+    email: typeof claims.email === "string" ? claims.email : null,
+    name: typeof claims.name === "string" ? claims.name : null,
   };
+  // As in 0.1.x: the field exists only when the token has the claim.
+  if (typeof claims.org_id === "string") context.org_id = claims.org_id;
+  return context;
 }

@@ -1,5 +1,5 @@
 import { errors as joseErrors, type JWTPayload } from "jose";
-import { ERR_AUTH_TOKEN_INVALID, OidcError } from "../../errors.js";
+import { tokenFault } from "./tokenFault.js";
 
 /**
  * The largest NumericDate accepted, in seconds: the last instant a
@@ -29,9 +29,6 @@ export function checkNumericDates(payload: JWTPayload): void {
     if (value === undefined) continue;
     if (typeof value === "number" && Number.isFinite(value) && Math.abs(value) <= MAX_NUMERIC_DATE_SECONDS) continue;
     const message = `"${claim}" claim must be a NumericDate: a finite number of seconds within ±${MAX_NUMERIC_DATE_SECONDS} (got ${typeof value === "number" ? String(value) : typeof value})`;
-    throw new OidcError(ERR_AUTH_TOKEN_INVALID, {
-      reason: `ERR_JWT_CLAIM_VALIDATION_FAILED: ${message}`,
-      cause: new joseErrors.JWTClaimValidationFailed(message, payload, claim, "invalid"),
-    });
+    throw tokenFault(new joseErrors.JWTClaimValidationFailed(message, payload, claim, "invalid"));
   }
 }
