@@ -91,6 +91,8 @@ function consumerLockfile(tarball: PackResult, dependencies: Record<string, stri
     dependencies: manifest.dependencies,
     peerDependencies: manifest.peerDependencies,
     engines: manifest.engines,
+    // npm ci links node_modules/.bin from the lockfile's entry.
+    bin: manifest.bin,
   };
   packages[""] = { name: "pack-smoke-consumer", dependencies, devDependencies };
   return { name: "pack-smoke-consumer", lockfileVersion: lock.lockfileVersion, packages };
@@ -123,7 +125,9 @@ try {
     const dependencies = { ioserver: locked("ioserver"), "ioserver-oidc": `file:../${tarball.filename}` };
     const devDependencies = { "@types/node": locked("@types/node"), typescript: locked("typescript") };
     cpSync(TEMPLATE, consumer, { recursive: true });
-    writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "pack-smoke-consumer", private: true, type: "module", dependencies, devDependencies }, null, 2));
+    // The repository's overrides too (light-my-request's cookie): the lockfile it derives from was resolved with them.
+    const { overrides } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { overrides?: unknown };
+    writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "pack-smoke-consumer", private: true, type: "module", dependencies, devDependencies, overrides }, null, 2));
     writeFileSync(join(consumer, "package-lock.json"), JSON.stringify(consumerLockfile(tarball, dependencies, devDependencies), null, 2));
     run("npm", ["ci", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"], consumer, 120_000);
   });
