@@ -77,11 +77,13 @@ export async function evaluateToken(raw: string, config: ResolvedOidcConfig, key
       outcomes.push({ rule: KEY_RULE.name, requires: KEY_RULE.requires, status: "pass", note: kid === undefined ? "the only key for this alg" : undefined });
     } catch (error) {
       const refusal = error instanceof OidcError ? error : undefined;
+      const reason = refusal?.reason ?? String(error);
+      const jose = refusal?.cause instanceof errors.JOSEError ? refusal.cause : new errors.JOSEError(reason);
       outcomes.push({
         rule: KEY_RULE.name,
         requires: KEY_RULE.requires,
         status: "fail",
-        failure: { rule: KEY_RULE.name, reason: refusal?.reason ?? String(error), kind: "token", jose: new errors.JOSEError(refusal?.reason ?? String(error)) },
+        failure: { rule: KEY_RULE.name, reason, kind: "token", jose },
         unavailable: refusal?.statusCode === 503,
       });
     }
