@@ -85,6 +85,8 @@ export interface OidcErrorOptions {
   retryAfter?: number;
   /** The verification rule behind an `ERR_AUTH_TOKEN_INVALID`. */
   detail?: RefusalDetail;
+  /** For `ERR_FORBIDDEN` by a scope guard: the required scopes, space-delimited, sent as the challenge's `scope` (RFC 6750 §3). */
+  scope?: string;
   cause?: unknown;
 }
 
@@ -105,6 +107,8 @@ export class OidcError extends Error {
   readonly retryAfter: number | undefined;
   /** Server-side: the verification rule that refused the token, with the expected and received values. */
   readonly detail: RefusalDetail | undefined;
+  /** The required scopes named in the challenge, if a scope guard refused. */
+  readonly scope: string | undefined;
 
   constructor(code: OidcErrorCode, options: OidcErrorOptions = {}) {
     const expired = options.detail?.kind === "expired";
@@ -115,6 +119,8 @@ export class OidcError extends Error {
     this.reason = options.reason;
     this.retryAfter = options.retryAfter;
     this.detail = options.detail;
+    // Only scope-token characters (RFC 6749 §3.3) may go into the quoted attribute; scopeRequirement() already insists on them.
+    this.scope = options.scope !== undefined && /^[\x20\x21\x23-\x5B\x5D-\x7E]+$/.test(options.scope) ? options.scope : undefined;
   }
 
   /** `"expired"` when the token expired (or passed its max age): the one reason clients see, in the socket error's `data` and refusal acks (`toJSON`). */
@@ -136,7 +142,8 @@ export class OidcError extends Error {
     if (this.code === ERR_AUTH_TOKEN_REQUIRED) return 'Bearer realm="api"';
     const bearerError = BEARER_ERROR[this.code];
     if (!bearerError) return undefined;
-    return `Bearer realm="api", error="${bearerError}", error_description="${this.message.replace(NOT_DESCRIPTION_CHAR, "")}"`;
+    const scope = this.scope !== undefined && this.code === ERR_FORBIDDEN ? `, scope="${this.scope}"` : "";
+    return `Bearer realm="api", error="${bearerError}", error_description="${this.message.replace(NOT_DESCRIPTION_CHAR, "")}"${scope}`;
   }
 
   /** The `{ code, statusCode, message }` shape sent to clients, plus `reason: "expired"` for an expired token. */

@@ -1,7 +1,9 @@
 import { performance } from "node:perf_hooks";
 import type { JWK } from "jose";
 import { OIDC_ENV_VARS, readOidcConfigFromEnv, type ResolvedOidcConfig } from "../config.js";
-import { fetchJsonDocument, publishedKeys } from "../services/keys/downloadJwks.js";
+import { discoverIssuer } from "../services/keys/discovery.js";
+import { fetchJwksDocument, publishedKeys } from "../services/keys/downloadJwks.js";
+import { trustedIssuers } from "../services/keys/trustedIssuers.js";
 import { discoveryFindings, keyFindings, reportKey, settingFindings, type Finding } from "./doctorChecks.js";
 import type { CliEnvironment } from "./environment.js";
 import { plural, show, showSetting, table } from "./format.js";
@@ -11,20 +13,6 @@ export const EXIT_HEALTHY = 0;
 export const EXIT_PROBLEM = 1;
 
 const MARK = { problem: "[problem]", warning: "[warning]", ok: "[ok]" } as const;
-
-/**
- * Where discovery is read from: `AUTH_SERVICE_DISCOVERY` (a URL, or
- * true/1 for `<issuer>/.well-known/openid-configuration`) makes it a
- * requirement; without it the issuer's well-known document is fetched for
- * information only, and its absence is no problem.
- */
-function discoverySource(config: ResolvedOidcConfig, environment: CliEnvironment): { url: string; required: boolean } | undefined {
-  const raw = environment.env.AUTH_SERVICE_DISCOVERY?.trim() ?? "";
-  if (/^https?:\/\//i.test(raw)) return { url: raw, required: true };
-  const wellKnown = `${config.issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
-  if (/^(true|1|on|yes)$/i.test(raw)) return { url: wellKnown, required: true };
-  return /^https?:/i.test(config.issuer) ? { url: wellKnown, required: false } : undefined;
-}
 
 async function timed<T>(work: () => Promise<T>): Promise<{ value?: T; error?: string; ms: number }> {
   const started = performance.now();
@@ -64,33 +52,35 @@ export async function doctor(environment: CliEnvironment, print: (line: string) 
   print("");
 
   const findings = [...settingFindings(config, environment)];
-  findings.push(...(await checkDiscovery(config, environment, print)));
-  findings.push(...(await checkJwks(config, print)));
+  // Every trusted issuer (AUTH_SERVICE_ISSUERS adds to the primary one) with its own discovery and keys.
+  for (const issuer of trustedIssuers(config)) {
+    const discovery = await checkDiscovery(issuer, print);
+    findings.push(...discovery.findings);
+    const jwksUri = issuer.jwksUri ?? discovery.jwksUri;
+    if (jwksUri !== undefined) findings.push(...(await checkJwks(issuer, jwksUri, print)));
+  }
   return summary(findings, print);
 }
 
-async function checkDiscovery(config: ResolvedOidcConfig, environment: CliEnvironment, print: (line: string) => void): Promise<Finding[]> {
-  const source = discoverySource(config, environment);
-  if (source === undefined) return [];
-  print(`Discovery: GET ${source.url}${source.required ? "" : " (for information: not configured)"}`);
-  const result = await timed(() => fetchJsonDocument(source.url, config.jwksTimeoutSeconds * 1000));
-  if (result.error !== undefined || typeof result.value !== "object" || result.value === null) {
-    const why = result.error ?? "not a JSON object";
-    print(`  ${why} after ${result.ms} ms`);
-    if (!source.required) print("  (fine: the verifier uses AUTH_SERVICE_JWKS_URI and AUTH_SERVICE_ISSUER; BetterAuth's jwt plugin publishes no discovery document)");
-    print("");
-    return source.required ? [{ level: "problem", text: `the discovery document ${source.url} could not be read: ${why}` }] : [];
+/** Discovery as the verifier does it (both well-known locations, issuer and jwks_uri checked); returns the discovered JWKS URI. */
+async function checkDiscovery(config: ResolvedOidcConfig, print: (line: string) => void): Promise<{ findings: Finding[]; jwksUri?: string }> {
+  if (!/^https?:/i.test(config.issuer)) return { findings: [] };
+  const required = config.discovery && config.jwksUri === undefined;
+  print(`Discovery of ${config.issuer}${required ? "" : " (for information: AUTH_SERVICE_DISCOVERY is off or a JWKS URI is set)"}`);
+  const result = await timed(() => discoverIssuer(config.issuer, { timeoutMs: config.jwksTimeoutSeconds * 1000, allowInsecureHttp: config.allowInsecureHttp }));
+  if (result.value !== undefined) print(`  ${result.value.documentUrl} in ${result.ms} ms: jwks_uri ${show(result.value.jwksUri)}`);
+  else {
+    print(`  ${result.error ?? "failed"} (after ${result.ms} ms)`);
+    if (!required) print("  (fine unless you turn discovery on: BetterAuth's jwt plugin publishes no discovery document)");
   }
-  const document = result.value as Record<string, unknown>;
-  print(`  200 in ${result.ms} ms: issuer ${show(document.issuer)}, jwks_uri ${show(document.jwks_uri)}`);
   print("");
-  return discoveryFindings(document, config);
+  return { findings: discoveryFindings(config, { jwksUri: result.value?.jwksUri, error: result.error }), jwksUri: result.value?.jwksUri };
 }
 
-async function checkJwks(config: ResolvedOidcConfig, print: (line: string) => void): Promise<Finding[]> {
+async function checkJwks(config: ResolvedOidcConfig, jwksUri: string, print: (line: string) => void): Promise<Finding[]> {
   const timeoutMs = config.jwksTimeoutSeconds * 1000;
-  print(`JWKS: GET ${config.jwksUri}`);
-  const result = await timed(async () => publishedKeys(await fetchJsonDocument(config.jwksUri, timeoutMs)));
+  print(`JWKS of ${config.issuer}: GET ${jwksUri}`);
+  const result = await timed(async () => publishedKeys(await fetchJwksDocument(jwksUri, timeoutMs)));
   if (result.error !== undefined || result.value === undefined) {
     print(`  ${result.error ?? "no keys"} after ${result.ms} ms`);
     print("");

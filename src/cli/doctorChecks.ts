@@ -38,7 +38,7 @@ export function settingFindings(config: ResolvedOidcConfig, environment: CliEnvi
   }
   const base = urlOf(config.authServiceUrl);
   const issuer = urlOf(config.issuer);
-  const jwks = urlOf(config.jwksUri);
+  const jwks = config.jwksUri === undefined ? undefined : urlOf(config.jwksUri);
   if (base && issuer && base.hostname !== issuer.hostname && isLoopback(base.hostname) && isLoopback(issuer.hostname)) {
     findings.push(
       warning(`${OIDC_ENV_VARS.issuer} names ${issuer.hostname}, ${OIDC_ENV_VARS.authServiceUrl} ${base.hostname}: the same machine, but iss is compared as a string, so the issuer must write exactly ${show(config.issuer)}`),
@@ -117,15 +117,20 @@ export function keyFindings(reports: readonly KeyReport[], config: ResolvedOidcC
 
 const plural = (count: number): string => (count === 1 ? "1 key" : `${count} keys`);
 
-/** What the issuer's discovery document says against the settings. */
-export function discoveryFindings(document: Record<string, unknown>, config: ResolvedOidcConfig): Finding[] {
-  const findings: Finding[] = [];
-  if (typeof document.issuer === "string") {
-    if (document.issuer === config.issuer) findings.push(ok(`the discovery document's issuer is ${OIDC_ENV_VARS.issuer}`));
-    else findings.push(problem(`the discovery document's issuer is ${show(document.issuer)}, ${OIDC_ENV_VARS.issuer} is ${show(config.issuer)}: tokens carry the document's, and iss is compared exactly`));
+/**
+ * What discovery (`discoverIssuer`, the verifier's own) tells: required
+ * with `AUTH_SERVICE_DISCOVERY=true` and no JWKS URI, a failure refuses
+ * every token; otherwise it is information, but a document naming another
+ * issuer still says `AUTH_SERVICE_ISSUER` is probably wrong.
+ */
+export function discoveryFindings(config: ResolvedOidcConfig, outcome: { jwksUri?: string; error?: string }): Finding[] {
+  const required = config.discovery && config.jwksUri === undefined;
+  if (outcome.error !== undefined) {
+    if (required) return [problem(`discovery of ${show(config.issuer)} failed: ${outcome.error}; every request is answered 503 ERR_AUTH_UNAVAILABLE`)];
+    return /names issuer/.test(outcome.error) ? [warning(`the issuer's discovery document ${outcome.error.replace(/^[^:]*: /, "")}: is ${OIDC_ENV_VARS.issuer} right?`)] : [];
   }
-  if (typeof document.jwks_uri === "string" && document.jwks_uri !== config.jwksUri) {
-    findings.push(warning(`the discovery document's jwks_uri is ${show(document.jwks_uri)}, ${OIDC_ENV_VARS.jwksUri} is ${show(config.jwksUri)}`));
+  if (config.jwksUri !== undefined && outcome.jwksUri !== config.jwksUri) {
+    return [warning(`the discovery document's jwks_uri is ${show(outcome.jwksUri)}, ${OIDC_ENV_VARS.jwksUri} is ${show(config.jwksUri)}`)];
   }
-  return findings;
+  return [ok(`discovery: the document names ${OIDC_ENV_VARS.issuer} and its jwks_uri ${show(outcome.jwksUri)}`)];
 }

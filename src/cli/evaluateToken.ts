@@ -45,7 +45,7 @@ export interface Evaluation {
  * still run on the decoded, untrusted token, for diagnosis only; a rule
  * whose input could not be decoded is skipped.
  */
-export async function evaluateToken(raw: string, config: ResolvedOidcConfig, keySet: RemoteKeySet, nowMs: number): Promise<Evaluation> {
+export async function evaluateToken(raw: string, config: ResolvedOidcConfig, keySetOf: () => Promise<RemoteKeySet>, nowMs: number): Promise<Evaluation> {
   const outcomes: RuleOutcome[] = [];
   const record = (rule: { name: string; requires: string }, failure: RuleFailure | undefined): boolean => {
     outcomes.push(failure ? { rule: rule.name, requires: rule.requires, status: "fail", failure } : { rule: rule.name, requires: rule.requires, status: "pass" });
@@ -73,7 +73,8 @@ export async function evaluateToken(raw: string, config: ResolvedOidcConfig, key
   if (alg === undefined || (header?.kid !== undefined && kid === undefined)) skip(KEY_RULE, "no alg or kid to look up");
   else {
     try {
-      key = await keySet.getKey(alg, kid);
+      // Discovery, when configured, happens here: its failure is the key rule's, as in the verifier (503).
+      key = await (await keySetOf()).getKey(alg, kid);
       outcomes.push({ rule: KEY_RULE.name, requires: KEY_RULE.requires, status: "pass", note: kid === undefined ? "the only key for this alg" : undefined });
     } catch (error) {
       const refusal = error instanceof OidcError ? error : undefined;

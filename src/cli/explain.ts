@@ -2,6 +2,7 @@ import pino from "pino";
 import { readOidcConfigFromEnv, type ResolvedOidcConfig } from "../config.js";
 import { systemClock } from "../services/Clock.js";
 import { KeySetRegistry } from "../services/keys/KeySetRegistry.js";
+import { issuerView, trustedIssuers, unverifiedIssuer } from "../services/keys/trustedIssuers.js";
 import { decodeHeader, decodePayload, isRuleFailure } from "../services/verification/rules.js";
 import type { CliEnvironment } from "./environment.js";
 import { evaluateToken } from "./evaluateToken.js";
@@ -49,9 +50,12 @@ export async function explain(input: string, environment: CliEnvironment, print:
     print("Run `npx ioserver-oidc doctor` for the whole picture.");
     return EXIT_REFUSED;
   }
-  // The verifier's own key set (fetch, timeout, key selection), with nothing logged.
-  const keySet = new KeySetRegistry(systemClock, pino({ level: "silent" })).get(config);
-  const { outcomes, payload } = await evaluateToken(token, config, keySet, nowMs);
+  // With several trusted issuers, the one the token names (as the verifier picks it), else the primary one.
+  const views = trustedIssuers(config);
+  const view = (views.length > 1 ? issuerView(config, unverifiedIssuer(token.split(".")[1] ?? "").iss) : undefined) ?? config;
+  // The verifier's own key sets (discovery, fetch, timeout, key selection), with nothing logged.
+  const registry = new KeySetRegistry(systemClock, pino({ level: "silent" }));
+  const { outcomes, payload } = await evaluateToken(token, view, () => registry.keySetFor(view), nowMs);
   const genuine = outcomes.some((o) => o.rule === "signature" && o.status === "pass");
   const unavailable = outcomes.some((o) => o.unavailable === true);
 
@@ -60,7 +64,7 @@ export async function explain(input: string, environment: CliEnvironment, print:
   const rows: string[][] = [];
   for (const outcome of outcomes) {
     rows.push([STATUS[outcome.status], outcome.rule, outcome.requires]);
-    if (outcome.failure) rows.push(["", "", `-> ${fixFor(outcome.failure, { config, environment, payload, nowMs, genuine, unavailable })}`]);
+    if (outcome.failure) rows.push(["", "", `-> ${fixFor(outcome.failure, { config: view, environment, payload, nowMs, genuine, unavailable })}`]);
     else if (outcome.note && outcome.status === "skip") rows.push(["", "", `(${outcome.note})`]);
   }
   print(table(rows));

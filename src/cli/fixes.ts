@@ -69,8 +69,8 @@ export function fixFor(failure: RuleFailure, context: FixContext): string {
     case "kid":
       return "the header's kid is not a string";
     case "key":
-      if (context.unavailable) return `the JWKS ${config.jwksUri} could not be fetched (${failure.reason}): run \`npx ioserver-oidc doctor\``;
-      return `no key of ${label("AUTH_SERVICE_JWKS_URI")} = ${show(config.jwksUri)} has this kid and alg (${failure.reason}): the token comes from another issuer, or AUTH_SERVICE_JWKS_URI points at another key set`;
+      if (context.unavailable) return `the keys could not be had (${failure.reason}): run \`npx ioserver-oidc doctor\``;
+      return `no key of ${config.jwksUri === undefined ? "the discovered JWKS" : `${label("AUTH_SERVICE_JWKS_URI")} = ${show(config.jwksUri)}`} has this kid and alg (${failure.reason}): the token comes from another issuer, or AUTH_SERVICE_JWKS_URI points at another key set`;
     case "signature":
       return "the signature does not verify with the published key of this kid: the token was altered, or signed by someone else";
     case "payload":

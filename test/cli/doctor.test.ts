@@ -36,11 +36,11 @@ describe("a healthy setup", () => {
     expect(run.stdout).toMatch(row("AUTH_SERVICE_ISSUER", issuer.url, "derived from AUTH_SERVICE_URL"));
     expect(run.stdout).toMatch(row("AUTH_SERVICE_AUDIENCE", "my-app", "derived from AUTH_SERVICE_APP_SLUG"));
     expect(run.stdout).toMatch(row("AUTH_SERVICE_CLOCK_TOLERANCE", "5", "default"));
-    expect(run.stdout).toContain(`JWKS: GET ${issuer.jwksUri}`);
+    expect(run.stdout).toContain(`JWKS of ${issuer.issuer}: GET ${issuer.jwksUri}`);
     expect(run.stdout).toMatch(/200 in \d+ ms, 1 key/);
     expect(run.stdout).toMatch(new RegExp(`"${issuer.kids[0]}"\\s+EC\\s+ES256\\s+P-256\\s+sig\\s+ES256`));
-    // No discovery document here: reported for information, not as a problem.
-    expect(run.stdout).toContain(`Discovery: GET ${issuer.url}/.well-known/openid-configuration (for information: not configured)`);
+    // Discovery off: tried for information only, never a problem.
+    expect(run.stdout).toContain(`Discovery of ${issuer.url} (for information`);
     expect(run.stdout).not.toContain("[problem]");
     expect(run.stdout).toContain("No problem found");
   });
@@ -82,7 +82,7 @@ describe("what will refuse tokens: a [problem] and exit 1", () => {
   test("a JWKS URI that answers 404, with the hint for AUTH_SERVICE_URL ending in /api/auth", async () => {
     const run = await runCli(["doctor"], { env: { AUTH_SERVICE_URL: `${issuer.url}/api/auth`, AUTH_SERVICE_APP_SLUG: "my-app" } });
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain(`JWKS: GET ${issuer.url}/api/auth/api/auth/jwks`);
+    expect(run.stdout).toContain(`GET ${issuer.url}/api/auth/api/auth/jwks`);
     expect(run.stdout).toContain("[problem] the JWKS cannot be fetched: HTTP 404");
     expect(run.stdout).toContain("[warning] AUTH_SERVICE_URL ends with /api/auth");
   });
@@ -94,17 +94,18 @@ describe("what will refuse tokens: a [problem] and exit 1", () => {
     expect(run.stdout).toContain("[problem] Invalid OIDC configuration: AUTH_SERVICE_CLOCK_TOLERANCE must be a number of seconds");
   });
 
-  test("a discovery document (AUTH_SERVICE_DISCOVERY) whose issuer is not AUTH_SERVICE_ISSUER", async () => {
-    // A second loopback server standing for the issuer's discovery endpoint.
-    const discovery = await TestIssuer.start({ jwksPath: "/.well-known/openid-configuration" });
-    try {
-      discovery.setBehaviour({ kind: "body", body: JSON.stringify({ issuer: `${issuer.url}/`, jwks_uri: issuer.jwksUri }) });
-      const run = await runCli(["doctor"], { env: { ...issuer.env(), AUTH_SERVICE_DISCOVERY: `${discovery.url}/.well-known/openid-configuration` } });
-      expect(run.code).toBe(1);
-      expect(run.stdout).toContain(`[problem] the discovery document's issuer is "${issuer.url}/", AUTH_SERVICE_ISSUER is "${issuer.url}"`);
-    } finally {
-      await discovery.close();
-    }
+  test("AUTH_SERVICE_DISCOVERY=true with an issuer that publishes no discovery document", async () => {
+    const run = await runCli(["doctor"], { env: { AUTH_SERVICE_URL: issuer.url, AUTH_SERVICE_APP_SLUG: "my-app", AUTH_SERVICE_ISSUER: `${issuer.url}/elsewhere`, AUTH_SERVICE_DISCOVERY: "true" } });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`[problem] discovery of "${issuer.url}/elsewhere" failed: `);
+    expect(run.stdout).toContain("HTTP 404");
+  });
+
+  test("AUTH_SERVICE_DISCOVERY=true: the JWKS URI comes from the issuer's document, and its keys are listed", async () => {
+    const run = await runCli(["doctor"], { env: { AUTH_SERVICE_URL: issuer.url, AUTH_SERVICE_APP_SLUG: "my-app", AUTH_SERVICE_DISCOVERY: "true" } });
+    expect(run.stdout).toContain(`[ok] discovery: the document names AUTH_SERVICE_ISSUER and its jwks_uri "${issuer.jwksUri}"`);
+    expect(run.stdout).toContain(`JWKS of ${issuer.issuer}: GET ${issuer.jwksUri}`);
+    expect(run.code).toBe(0);
   });
 });
 

@@ -13,14 +13,18 @@ import {
   HEADER_RULES,
   isRuleFailure,
   SIGNATURE_RULE,
+  ISSUER_RULE,
+  PAYLOAD_DECODE_RULE,
   SHAPE_RULE,
   SIZE_RULE,
+  untrustedIssuer,
   type ClaimsUnderTest,
   type RuleFailure,
   tokenFailure,
   type TokenHeader,
 } from "./rules.js";
 import type { KeySetRegistry } from "../keys/KeySetRegistry.js";
+import { issuerView, trustedIssuers, unverifiedIssuer } from "../keys/trustedIssuers.js";
 import type { VerifiedTokenCache } from "./VerifiedTokenCache.js";
 
 /** Verifies a raw JWT and returns its claims, or throws an `OidcError`. */
@@ -54,41 +58,74 @@ export class JwksVerifier implements TokenVerifier {
     @inject(TOKENS.VerifiedTokenCache) private readonly cache: VerifiedTokenCache,
   ) {}
 
-  /** Validates the configuration and loads the JWKS. */
+  /** Validates the configuration and loads the JWKS of every trusted issuer (discovering it first where configured). */
   async ready(): Promise<void> {
-    await this.keySets.get(this.configService.get()).ready();
+    const issuers = trustedIssuers(this.configService.get());
+    await Promise.all(issuers.map(async (issuer) => (await this.keySets.keySetFor(issuer)).ready()));
   }
 
   async verify(token: string): Promise<VerifiedClaims> {
-    const config = this.configService.get();
+    const settings = this.configService.get();
     // Size is checked before anything else, even the cache lookup.
     if (typeof token !== "string") throw refusal(tokenFailure(SIZE_RULE.name, new errors.JWSInvalid("token is not a string"), { reason: "token is not a string" }));
-    refuseOn(SIZE_RULE.check(token, config));
-    const keySet = this.keySets.get(config);
+    refuseOn(SIZE_RULE.check(token, settings));
+    // The issuer whose keys and rules apply: the only one, or the one the unverified iss names.
+    const several = trustedIssuers(settings).length > 1;
+    const config = several ? selectIssuer(settings, token) : settings;
+    let keySet = this.keySets.current(config);
 
-    let cached = this.cache.get(token, config);
-    if (cached !== undefined && !keySet.fresh) {
+    let cached = keySet && this.cache.get(token, config);
+    if (cached !== undefined && keySet !== undefined && !keySet.fresh) {
       // Aged keys are refreshed as on a full verification; the refresh may drop the key and with it this entry.
       await keySet.refreshIfAged();
       cached = this.cache.get(token, config);
     }
     if (cached !== undefined) return cached;
 
-    refuseOn(SHAPE_RULE.check(token, config));
+    if (!several) refuseOn(SHAPE_RULE.check(token, config));
     const decoded = decodeHeader(token);
     if (isRuleFailure(decoded)) throw refusal(decoded);
     for (const rule of HEADER_RULES) refuseOn(rule.check(decoded, config));
     const header = decoded as TokenHeader;
+    const nowMs = this.clock.now();
+    // A token naming another issuer is refused before any key or metadata is fetched (the issuer rule on the unverified payload).
+    if (!several) checkUnverifiedIssuer(config, header, token, nowMs);
+    keySet ??= await this.keySets.keySetFor(config);
     const key = await keySet.getKey(header.alg, header.kid);
     refuseOn(await SIGNATURE_RULE.check(token, header.alg, key));
     const payload = decodePayload(token);
     if (isRuleFailure(payload)) throw refusal(payload);
-    const subject: ClaimsUnderTest = { header, payload, nowMs: this.clock.now() };
+    const subject: ClaimsUnderTest = { header, payload, nowMs };
     for (const rule of CLAIM_RULES) refuseOn(rule.check(subject, config));
     const claims = deepFreeze(payload) as VerifiedClaims;
     this.cache.set(token, config, { claims, keySet, key, acceptedUntilMs: acceptedUntilMs(config, claims) });
     return claims;
   }
+}
+
+/**
+ * With several trusted issuers: the view of the one the token's unverified
+ * `iss` names exactly. Any other token is refused here, before any network
+ * I/O, and no URL is ever taken from it.
+ */
+function selectIssuer(settings: ResolvedOidcConfig, token: string): ResolvedOidcConfig {
+  refuseOn(SHAPE_RULE.check(token, settings));
+  const { payload, iss } = unverifiedIssuer(token.slice(token.indexOf(".") + 1, token.lastIndexOf(".")));
+  if (payload === undefined) throw refusal(tokenFailure(PAYLOAD_DECODE_RULE.name, new errors.JWTInvalid("JWT Claims Set must be a top-level JSON object")));
+  const view = issuerView(settings, iss);
+  if (view === undefined) throw refusal(untrustedIssuer(settings, payload, iss));
+  return view;
+}
+
+/**
+ * With one trusted issuer: a payload naming another `iss` (or none) is
+ * refused before the key lookup, which could fetch the JWKS, by the same
+ * issuer rule the claims run. A payload that is not a JSON object is left
+ * to the claim rules after the signature.
+ */
+function checkUnverifiedIssuer(config: ResolvedOidcConfig, header: TokenHeader, token: string, nowMs: number): void {
+  const { payload } = unverifiedIssuer(token.slice(token.indexOf(".") + 1, token.lastIndexOf(".")));
+  if (payload !== undefined) refuseOn(ISSUER_RULE.check({ header, payload, nowMs }, config));
 }
 
 function refuseOn(failure: RuleFailure | undefined): void {

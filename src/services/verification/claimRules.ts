@@ -1,5 +1,6 @@
 import { errors, type JWTPayload } from "jose";
-import { OIDC_ENV_VARS } from "../../config.js";
+import { OIDC_ENV_VARS, type ResolvedOidcConfig } from "../../config.js";
+import { trustedIssuers } from "../keys/trustedIssuers.js";
 import { OidcError } from "../../errors.js";
 import { checkNumericDates } from "./numericDate.js";
 import { tokenFailure, type Rule, type RuleFailure, type TokenHeader } from "./rule.js";
@@ -36,6 +37,30 @@ function normalizeMediaType(value: string): string {
   return lower.startsWith("application/") ? lower.slice("application/".length) : lower;
 }
 
+/** `iss` is exactly the issuer's (RFC 8725 §3.8). Also run on the unverified payload before any key is fetched. */
+export const ISSUER_RULE: Rule<ClaimsUnderTest> = Object.freeze<Rule<ClaimsUnderTest>>({
+  name: "issuer",
+  requires: "iss equals AUTH_SERVICE_ISSUER",
+  check: ({ payload }, config) => {
+    const setting = OIDC_ENV_VARS.issuer;
+    if (!Object.hasOwn(payload, "iss")) return missing("issuer", payload, "iss", { setting, expected: config.issuer });
+    if (payload.iss === config.issuer) return undefined;
+    return claimFailure("issuer", 'unexpected "iss" claim value', payload, "iss", "check_failed", { kind: "settings", setting, expected: config.issuer, received: payload.iss });
+  },
+});
+
+/**
+ * With several trusted issuers (`AUTH_SERVICE_ISSUERS`): the unverified
+ * `iss` names none of them. Reported like the issuer rule, with every
+ * trusted issuer as the expected value.
+ */
+export function untrustedIssuer(settings: ResolvedOidcConfig, payload: JWTPayload, iss: unknown): RuleFailure {
+  const expected = trustedIssuers(settings).map((view) => view.issuer);
+  if (iss === undefined) return missing("issuer", payload, "iss", { setting: OIDC_ENV_VARS.issuers, expected });
+  const reason = `ERR_JWT_CLAIM_VALIDATION_FAILED: unexpected "iss" claim value: ${JSON.stringify(iss).slice(0, 200)} is not a trusted issuer`;
+  return claimFailure("issuer", 'unexpected "iss" claim value', payload, "iss", "check_failed", { reason, kind: "settings", setting: OIDC_ENV_VARS.issuers, expected, received: iss });
+}
+
 /**
  * The claim rules of RFC 7519, RFC 8725 and, when configured, RFC 9068,
  * with jose's semantics (`iss` compared exactly, `aud` string or array,
@@ -45,16 +70,7 @@ function normalizeMediaType(value: string): string {
  * (issuer, audience, `typ`, authorized party) is of kind `"settings"`.
  */
 export const CLAIM_RULES: readonly Rule<ClaimsUnderTest>[] = Object.freeze([
-  {
-    name: "issuer",
-    requires: "iss equals AUTH_SERVICE_ISSUER",
-    check: ({ payload }, config) => {
-      const setting = OIDC_ENV_VARS.issuer;
-      if (!Object.hasOwn(payload, "iss")) return missing("issuer", payload, "iss", { setting, expected: config.issuer });
-      if (payload.iss === config.issuer) return undefined;
-      return claimFailure("issuer", 'unexpected "iss" claim value', payload, "iss", "check_failed", { kind: "settings", setting, expected: config.issuer, received: payload.iss });
-    },
-  },
+  ISSUER_RULE,
   {
     name: "audience",
     requires: "aud contains AUTH_SERVICE_AUDIENCE",

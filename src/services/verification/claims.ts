@@ -1,4 +1,5 @@
-import type { LocalUser, OidcFeatures, OidcUserContext, UserProfile, VerifiedClaims } from "../../types.js";
+import type { AuthenticatedUserContext, LocalUser, OidcFeatures, UserProfile, VerifiedClaims } from "../../types.js";
+import { scopesFromClaims } from "./scopes.js";
 
 /** Keys that must never be copied from a token into an object (prototype pollution). */
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
@@ -53,15 +54,17 @@ export function localRoleOf(user: LocalUser | null | undefined): string | undefi
  * Builds the context put on the request/socket. Claims of the wrong shape
  * degrade to empty values instead of failing.
  */
-export function buildUserContext(claims: VerifiedClaims, user: LocalUser | null | undefined): OidcUserContext {
+export function buildUserContext(claims: VerifiedClaims, user: LocalUser | null | undefined): AuthenticatedUserContext {
   const roles = stringArray(claims.roles);
   const localRole = localRoleOf(user);
-  const context: OidcUserContext = {
+  const context: AuthenticatedUserContext = {
     sub: claims.sub,
+    iss: claims.iss,
     userId: user?.id !== undefined && user.id !== null && user.id !== "" ? String(user.id) : claims.sub,
     userRole: localRole ?? roles[0] ?? "user",
     roles,
     permissions: stringArray(claims.permissions),
+    scopes: scopesFromClaims(claims),
     features: isPlainObject(claims.features) ? (safeCopy(claims.features) as OidcFeatures) : {},
     email: typeof claims.email === "string" ? claims.email : null,
     name: typeof claims.name === "string" ? claims.name : null,

@@ -119,7 +119,7 @@ export function decodePayload(raw: string): JWTPayload | RuleFailure {
   }
 }
 
-export { CLAIM_RULES, type ClaimsUnderTest } from "./claimRules.js";
+export { CLAIM_RULES, ISSUER_RULE, untrustedIssuer, type ClaimsUnderTest } from "./claimRules.js";
 
 /** Every rule name, in the order the verifier applies them. */
 export const RULE_NAMES: readonly string[] = Object.freeze([
