@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TEMPLATE = fileURLToPath(new URL("./pack-smoke/consumer", import.meta.url));
 /** What a user needs, and nothing else, may be in the tarball: these files and the build output. */
-const TOP_LEVEL_FILES = ["package.json", "README.md", "LICENSE", "CHANGELOG.md"];
+const TOP_LEVEL_FILES = ["package.json", "README.md", "LICENSE", "CHANGELOG.md", "routes/oidcBackchannelLogout.json"];
 const REQUIRED_FILES = [
   ...TOP_LEVEL_FILES,
   "dist/index.js",
@@ -112,7 +112,7 @@ try {
     if (unexpected.length > 0 || missing.length > 0) {
       throw new Error(`tarball content is wrong: unexpected ${JSON.stringify(unexpected)}, missing ${JSON.stringify(missing)}`);
     }
-    console.log(`pack-smoke: ${tarball.filename}: ${files.length} files, only dist/, README.md, LICENSE, CHANGELOG.md, package.json`);
+    console.log(`pack-smoke: ${tarball.filename}: ${files.length} files, only dist/, README.md, LICENSE, CHANGELOG.md, package.json, routes/oidcBackchannelLogout.json`);
   });
 
   step("install into a fresh consumer (npm ci --offline)", () => {
@@ -139,7 +139,7 @@ try {
     if (!usage.includes("doctor") || !usage.includes("explain")) throw new Error(`ioserver-oidc --help printed no usage:\n${usage}`);
   });
 
-  step("run: 401 without a token, 200 with one", () => {
+  step("run: 401 without a token, 200 with one, the shipped logout route answers", () => {
     const output = run("node", ["dist/main.js"], consumer, 30_000).trim();
     console.log(`pack-smoke: consumer said ${output}`);
   });

@@ -3,6 +3,7 @@ import { OIDC_ENV_VARS, type ResolvedOidcConfig } from "../../config.js";
 import { trustedIssuers } from "../keys/trustedIssuers.js";
 import { OidcError } from "../../errors.js";
 import { checkNumericDates } from "./numericDate.js";
+import { checkLifetime, isLogoutToken, normalizeMediaType } from "./signedJwt.js";
 import { tokenFailure, type Rule, type RuleFailure, type TokenHeader } from "./rule.js";
 
 /** What the claim rules look at: the header and payload of a token whose signature verified, and the time. */
@@ -30,12 +31,6 @@ function numericDate(rule: string, payload: JWTPayload, claim: "exp" | "nbf" | "
 
 const isFailure = (value: unknown): value is RuleFailure => typeof value === "object" && value !== null;
 const epochSeconds = (nowMs: number): number => Math.floor(nowMs / 1000);
-
-/** RFC 7515 §4.1.9: media types compare case-insensitively and "application/" may be omitted. */
-function normalizeMediaType(value: string): string {
-  const lower = value.toLowerCase();
-  return lower.startsWith("application/") ? lower.slice("application/".length) : lower;
-}
 
 /** `iss` is exactly the issuer's (RFC 8725 §3.8). Also run on the unverified payload before any key is fetched. */
 export const ISSUER_RULE: Rule<ClaimsUnderTest> = Object.freeze<Rule<ClaimsUnderTest>>({
@@ -166,6 +161,30 @@ export const CLAIM_RULES: readonly Rule<ClaimsUnderTest>[] = Object.freeze([
       if (typeof header.cty !== "string" || normalizeMediaType(header.cty) !== "jwt") return undefined;
       const reason = "nested JWTs are refused";
       return tokenFailure("nested-jwt", new errors.JWTInvalid(reason), { reason });
+    },
+  },
+  {
+    name: "logout-token",
+    requires: "not a back-channel logout token",
+    // Same issuer, same keys and often the same audience: a logout token must never pass for an access token (cross-JWT confusion).
+    check: ({ header, payload }) => {
+      if (!isLogoutToken(header, payload)) return undefined;
+      const reason = "a back-channel logout token is not an access token";
+      return tokenFailure("logout-token", new errors.JWTInvalid(reason), { reason });
+    },
+  },
+  {
+    name: "lifetime",
+    requires: "exp - iat within AUTH_SERVICE_MAX_TOKEN_LIFETIME",
+    check: ({ payload, nowMs }, config) => {
+      try {
+        checkLifetime(config, payload, nowMs);
+        return undefined;
+      } catch (error) {
+        const fault = error as OidcError;
+        const jose = fault.cause instanceof errors.JOSEError ? fault.cause : new errors.JWTInvalid(fault.reason ?? fault.message);
+        return tokenFailure("lifetime", jose, { reason: fault.reason ?? fault.message, setting: OIDC_ENV_VARS.maxTokenLifetimeSeconds, expected: config.maxTokenLifetimeSeconds });
+      }
     },
   },
   {
