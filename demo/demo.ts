@@ -7,6 +7,7 @@
  *
  *   npm run demo             run the calls and exit
  *   npm run demo -- --serve  keep the servers up and print curl commands
+ *   npm run demo -- --cluster  two nodes on Redis: a revocation on one, what each answers (demo/cluster.ts)
  */
 // First: drops ioserver's Fastify FSTDEP022 deprecation warning (see the file), before IOServer loads.
 import "../scripts/ioserverWarning.js";
@@ -56,6 +57,11 @@ async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+if (process.argv.includes("--cluster")) {
+  const { runClusterDemo } = await import("./cluster.js");
+  process.exit(await runClusterDemo());
 }
 
 const issuer = await TestIssuer.start({ alg: "EdDSA", audience: "demo-app" });

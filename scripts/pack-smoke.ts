@@ -30,6 +30,8 @@ const REQUIRED_FILES = [
   "dist/testing/index.d.ts",
   "dist/client/index.js",
   "dist/client/index.d.ts",
+  "dist/redis/index.js",
+  "dist/redis/index.d.ts",
   "dist/cli/main.js",
 ];
 const isAllowedFile = (path: string): boolean =>
@@ -90,6 +92,8 @@ function consumerLockfile(tarball: PackResult, dependencies: Record<string, stri
     license: manifest.license,
     dependencies: manifest.dependencies,
     peerDependencies: manifest.peerDependencies,
+    // Optional peers (socket.io-client, redis) stay uninstalled in the consumer, as for a real install.
+    peerDependenciesMeta: manifest.peerDependenciesMeta,
     engines: manifest.engines,
     // npm ci links node_modules/.bin from the lockfile's entry.
     bin: manifest.bin,

@@ -43,6 +43,7 @@ export {
 
 export {
   OIDC_ENV_VARS,
+  REVOCATION_STALE_POLICIES,
   ROLE_SOURCES,
   SOCKET_EXPIRY_POLICIES,
   SUPPORTED_ALGORITHMS,
@@ -50,6 +51,7 @@ export {
   resolveOidcConfig,
   type ResolvedOidcConfig,
   type OidcConfig,
+  type RevocationStalePolicy,
   type RoleSource,
   type SocketExpiryPolicy,
   type SupportedAlgorithm,

@@ -58,6 +58,8 @@ describe("readOidcConfigFromEnv: defaults", () => {
       allowInsecureHttp: false,
       tokenCacheSize: 10_000,
       tokenCacheTtlSeconds: 300,
+      revocationMaxStalenessSeconds: 60,
+      revocationStalePolicy: "refuse",
       discovery: false,
       issuers: [],
       roleSource: "token",
