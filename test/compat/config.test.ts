@@ -1,7 +1,7 @@
 import { afterAll, afterEach, expect, test } from "@jest/globals";
 import { bindOidcMiddlewares, createOidcContainer, OidcConfigManager, OidcHttpMiddleware, OidcSocketMiddleware, type BoundOidcClasses } from "../../src/index.js";
 import { TestIssuer, type TestIssuerOptions } from "../../src/testing/index.js";
-import { captureManagerStartErrors } from "../fixtures/app.js";
+import { captureManagerStartErrors } from "../fixtures/managerErrors.js";
 import { connectSocket, httpWhoami, setEnv, startHost, WhoamiController, WhoamiService, type Host } from "./harness.js";
 
 // 0.1.4's "Environment variables" table, and its tests' idiom: `process.env = { ...OLD_ENV, ... }` after the package was imported.

@@ -1,6 +1,7 @@
 import { afterEach, expect, test } from "@jest/globals";
 import { TestIssuer } from "../../src/testing/TestIssuer.js";
-import { calls, captureManagerStartErrors } from "../fixtures/app.js";
+import { calls } from "../fixtures/app.js";
+import { captureManagerStartErrors } from "../fixtures/managerErrors.js";
 import { startOidcApp, type OidcApp } from "../fixtures/oidcApp.js";
 
 // These tests start the manager against broken settings or a JWKS that is down, on purpose.

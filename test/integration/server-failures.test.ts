@@ -10,7 +10,8 @@ import { ERR_AUTH_MISCONFIGURED, ERR_AUTH_TOKEN_REQUIRED, ERR_AUTH_UNAVAILABLE }
 import { TestIssuer } from "../../src/testing/TestIssuer.js";
 import { TOKENS } from "../../src/tokens.js";
 import { bindOidcMiddlewares, createOidcContainer } from "../../src/index.js";
-import { calls, ChatService, connectSocket, ProfileController, startServer, captureManagerStartErrors } from "../fixtures/app.js";
+import { calls, ChatService, connectSocket, ProfileController, startServer } from "../fixtures/app.js";
+import { captureManagerStartErrors } from "../fixtures/managerErrors.js";
 import { manualClock } from "../fixtures/doubles.js";
 import { startOidcApp, type OidcApp } from "../fixtures/oidcApp.js";
 

@@ -3,7 +3,8 @@ import pino from "pino";
 import { Writable } from "node:stream";
 import { TOKENS } from "../../src/tokens.js";
 import { createTestContainer, fakeVerifier, InMemoryUserProvisioner, ManualClock, TestIssuer } from "../../src/testing/index.js";
-import { ProfileController, startServer, captureManagerStartErrors } from "../fixtures/app.js";
+import { ProfileController, startServer } from "../fixtures/app.js";
+import { captureManagerStartErrors } from "../fixtures/managerErrors.js";
 
 // These tests start the manager against broken settings or a JWKS that is down, on purpose.
 const managerErrors = captureManagerStartErrors();
