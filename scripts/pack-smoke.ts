@@ -30,6 +30,8 @@ const REQUIRED_FILES = [
   "dist/testing/index.d.ts",
   "dist/client/index.js",
   "dist/client/index.d.ts",
+  "dist/opentelemetry/index.js",
+  "dist/opentelemetry/index.d.ts",
   "dist/redis/index.js",
   "dist/redis/index.d.ts",
   "dist/cli/main.js",
@@ -126,7 +128,8 @@ try {
       if (!version) throw new Error(`package-lock.json has no ${name}`);
       return version;
     };
-    const dependencies = { ioserver: locked("ioserver"), "ioserver-oidc": `file:../${tarball.filename}` };
+    // @opentelemetry/api: the optional peer a host installs to use ioserver-oidc/opentelemetry.
+    const dependencies = { "@opentelemetry/api": locked("@opentelemetry/api"), ioserver: locked("ioserver"), "ioserver-oidc": `file:../${tarball.filename}` };
     const devDependencies = { "@types/node": locked("@types/node"), typescript: locked("typescript") };
     cpSync(TEMPLATE, consumer, { recursive: true });
     // The repository's overrides too (light-my-request's cookie): the lockfile it derives from was resolved with them.

@@ -20,8 +20,9 @@ import type { TokenVerifier } from "./verification/JwksVerifier.js";
 import type { UserProvisioner } from "./UserProvisioner.js";
 import type { Clock } from "./Clock.js";
 import { settingRefusalLog } from "./logger.js";
-import type { RevocationStore } from "./sessions/RevocationStore.js";
+import { REVOKED, type RevocationStore } from "./sessions/RevocationStore.js";
 import { checkProvisionedUser } from "./provisionedUser.js";
+import { publishAuthenticated, publishRefused } from "./diagnostics.js";
 
 /** The outcome of a successful authentication. */
 export interface AuthResult {
@@ -32,14 +33,6 @@ export interface AuthResult {
   /** The rule role checks apply to this user (`AUTH_SERVICE_ROLE_SOURCE`); absent means `"token"`. See `holdsRole`. */
   readonly roleSource?: RoleSource;
 }
-
-/**
- * The refusal of a revoked token: RFC 6750's `invalid_token` covers
- * "expired, revoked, malformed, or invalid for other reasons", and the
- * description says which, so a client knows that refreshing the same
- * session will not help.
- */
-export const REVOKED = Object.freeze({ message: "The access token has been revoked", reason: "token revoked (jti, sid or subject)" });
 
 /**
  * The one authentication pipeline both transports share:
@@ -77,21 +70,24 @@ export class AuthPipeline {
       const claims = await this.verify(token);
       // After the verifier, so a token its cache answered for is checked too; in-process, no I/O.
       if (this.revocations.isRevoked(claims, this.clock.now())) throw new OidcError(ERR_AUTH_TOKEN_INVALID, REVOKED);
-      let answer;
+      let user;
       try {
-        answer = await this.provisioner.findOrCreate(claims.sub, profileFromClaims(claims));
+        const answer = await this.provisioner.findOrCreate(claims.sub, profileFromClaims(claims));
+        // An answer of another shape, or with a disabled flag under another name, refuses (fail closed);
+        // one that throws while it is read (an entity's getter) is the provisioner's fault too, not the token's.
+        user = checkProvisionedUser(answer);
       } catch (error) {
         throw toOidcError(error, ERR_USER_PROVISION_FAILED);
       }
-      // An answer of another shape, or with a disabled flag under another name, refuses (fail closed).
-      const user = checkProvisionedUser(answer);
       if (user?.isDisabled) throw new OidcError(ERR_USER_DISABLED, { reason: "provisioner reports the account disabled" });
+      publishAuthenticated(transport, claims);
       // The recorded identity: the transports only hand out copies of it (attachAuth, getAuth), so no handler can change it.
       return Object.freeze({ context: buildUserContext(claims, user), claims, localRole: localRoleOf(user), roleSource: this.roleSource() });
     } catch (error) {
       const refusal = clientSafe(toOidcError(error, ERR_AUTH_TOKEN_INVALID));
       if (refusal.detail?.kind === "settings") logSettingRefusal(this.logger, this.clock, refusal, transport);
       else logRefusal(this.logger, refusal, { transport });
+      publishRefused(transport, refusal);
       throw refusal;
     }
   }

@@ -26,6 +26,7 @@ import {
 import type { KeySetRegistry } from "../keys/KeySetRegistry.js";
 import { issuerView, trustedIssuers, unverifiedIssuer } from "../keys/trustedIssuers.js";
 import type { VerifiedTokenCache } from "./VerifiedTokenCache.js";
+import { publishTokenCacheLookup } from "../diagnostics.js";
 
 /** Verifies a raw JWT and returns its claims, or throws an `OidcError`. */
 export interface TokenVerifier {
@@ -80,6 +81,7 @@ export class JwksVerifier implements TokenVerifier {
       await keySet.refreshIfAged();
       cached = this.cache.get(token, config);
     }
+    publishTokenCacheLookup(cached);
     if (cached !== undefined) return cached;
 
     if (!several) refuseOn(SHAPE_RULE.check(token, config));
