@@ -54,6 +54,25 @@ const BEARER_ERROR: Partial<Record<OidcErrorCode, string>> = {
   ERR_FORBIDDEN: "insufficient_scope",
 };
 
+/**
+ * Which verification rule refused a token and why (see
+ * `src/services/verification/rules.ts`): for the server log, except that an
+ * `"expired"` kind is told to the client too (`reason: "expired"` in `toJSON()`).
+ */
+export interface RefusalDetail {
+  readonly rule: string;
+  /** `"token"`: malformed or forged; `"expired"`: get a new one; `"settings"`: genuine, refused by the server's settings. */
+  readonly kind: "token" | "expired" | "settings";
+  /** The `AUTH_SERVICE_*` variable the token did not meet. */
+  readonly setting?: string;
+  readonly expected?: unknown;
+  readonly received?: unknown;
+}
+
+/** The one refusal reason clients are told, so they can tell "refresh" from "sign in again". */
+export const EXPIRED_REASON = "expired";
+const EXPIRED_MESSAGE = "The access token has expired";
+
 export interface OidcErrorOptions {
   /** Client-facing message; defaults to a fixed text per code. */
   message?: string;
@@ -64,6 +83,8 @@ export interface OidcErrorOptions {
   reason?: string;
   /** Seconds after which a retry makes sense (sent as `Retry-After`). */
   retryAfter?: number;
+  /** The verification rule behind an `ERR_AUTH_TOKEN_INVALID`. */
+  detail?: RefusalDetail;
   /** For `ERR_FORBIDDEN` by a scope guard: the required scopes, space-delimited, sent as the challenge's `scope` (RFC 6750 §3). */
   scope?: string;
   cause?: unknown;
@@ -84,18 +105,27 @@ export class OidcError extends Error {
   /** Server-side detail for logs; never returned to the client. */
   readonly reason: string | undefined;
   readonly retryAfter: number | undefined;
+  /** Server-side: the verification rule that refused the token, with the expected and received values. */
+  readonly detail: RefusalDetail | undefined;
   /** The required scopes named in the challenge, if a scope guard refused. */
   readonly scope: string | undefined;
 
   constructor(code: OidcErrorCode, options: OidcErrorOptions = {}) {
-    super(options.message ?? DEFAULT_MESSAGES[code], options.cause === undefined ? undefined : { cause: options.cause });
+    const expired = options.detail?.kind === "expired";
+    super(options.message ?? (expired ? EXPIRED_MESSAGE : DEFAULT_MESSAGES[code]), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "OidcError";
     this.code = code;
     this.statusCode = OIDC_ERROR_STATUS[code];
     this.reason = options.reason;
     this.retryAfter = options.retryAfter;
+    this.detail = options.detail;
     // Only scope-token characters (RFC 6749 §3.3) may go into the quoted attribute; scopeRequirement() already insists on them.
     this.scope = options.scope !== undefined && /^[\x20\x21\x23-\x5B\x5D-\x7E]+$/.test(options.scope) ? options.scope : undefined;
+  }
+
+  /** `"expired"` when the token expired (or passed its max age): the one reason clients see, in the socket error's `data` and refusal acks (`toJSON`). */
+  get publicReason(): typeof EXPIRED_REASON | undefined {
+    return this.detail?.kind === "expired" ? EXPIRED_REASON : undefined;
   }
 
   /** The HTTP reason phrase for {@link statusCode}, as Fastify bodies carry it. */
@@ -116,9 +146,11 @@ export class OidcError extends Error {
     return `Bearer realm="api", error="${bearerError}", error_description="${this.message.replace(NOT_DESCRIPTION_CHAR, "")}"${scope}`;
   }
 
-  /** The `{ code, statusCode, message }` shape sent to clients. */
-  toJSON(): { code: OidcErrorCode; statusCode: number; message: string } {
-    return { code: this.code, statusCode: this.statusCode, message: this.message };
+  /** The `{ code, statusCode, message }` shape sent to clients, plus `reason: "expired"` for an expired token. */
+  toJSON(): { code: OidcErrorCode; statusCode: number; message: string; reason?: typeof EXPIRED_REASON } {
+    const body = { code: this.code, statusCode: this.statusCode, message: this.message };
+    const reason = this.publicReason;
+    return reason === undefined ? body : { ...body, reason };
   }
 }
 

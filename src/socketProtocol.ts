@@ -23,6 +23,8 @@ export interface RefusalAck {
   code: string;
   statusCode: number;
   message: string;
+  /** `"expired"` when the refused token had expired (get a new one), absent otherwise. */
+  reason?: "expired";
 }
 
 /** What the `auth:refresh` acknowledgement receives. */

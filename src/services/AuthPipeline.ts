@@ -19,6 +19,7 @@ import { buildUserContext, localRoleOf, profileFromClaims } from "./verification
 import type { TokenVerifier } from "./verification/JwksVerifier.js";
 import type { UserProvisioner } from "./UserProvisioner.js";
 import type { Clock } from "./Clock.js";
+import { settingRefusalLog } from "./logger.js";
 import { REVOKED, type RevocationStore } from "./sessions/RevocationStore.js";
 import { checkProvisionedUser } from "./provisionedUser.js";
 import { publishAuthenticated, publishRefused } from "./diagnostics.js";
@@ -84,7 +85,8 @@ export class AuthPipeline {
       return Object.freeze({ context: buildUserContext(claims, user), claims, localRole: localRoleOf(user), roleSource: this.roleSource() });
     } catch (error) {
       const refusal = clientSafe(toOidcError(error, ERR_AUTH_TOKEN_INVALID));
-      logRefusal(this.logger, refusal, { transport });
+      if (refusal.detail?.kind === "settings") logSettingRefusal(this.logger, this.clock, refusal, transport);
+      else logRefusal(this.logger, refusal, { transport });
       publishRefused(transport, refusal);
       throw refusal;
     }
@@ -119,6 +121,27 @@ export class AuthPipeline {
 function clientSafe(error: OidcError): OidcError {
   if (error.code !== ERR_AUTH_MISCONFIGURED) return error;
   return new OidcError(ERR_AUTH_MISCONFIGURED, { reason: error.reason ?? error.message, cause: error });
+}
+
+/**
+ * A genuine token refused by the server's own settings (issuer, audience,
+ * `typ`, authorized party, an algorithm left out of the list): the server
+ * needs fixing, so it is logged at warn with the rule, the variable, the
+ * expected and the received value, sampled per rule so a flood cannot
+ * flood the log (see `settingRefusalLog`). Never the token.
+ */
+function logSettingRefusal(logger: Logger, clock: Clock, error: OidcError, transport: string): void {
+  const { rule, setting, expected, received } = error.detail ?? {};
+  settingRefusalLog(logger, () => clock.now()).record(String(rule), {
+    transport,
+    code: error.code,
+    statusCode: error.statusCode,
+    reason: error.reason ?? error.message,
+    rule,
+    setting,
+    expected,
+    received,
+  });
 }
 
 /**

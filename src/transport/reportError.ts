@@ -1,7 +1,10 @@
 import type { FastifyReply } from "fastify";
 import type { OidcError } from "../errors.js";
 
-/** Sends an `OidcError` as `{ statusCode, error, code, message }` with its RFC 6750 challenge. */
+/**
+ * Sends an `OidcError` as `{ statusCode, error, code, message }` (0.1.x's body, exactly) with its RFC 6750
+ * challenge; an expired token is told apart by the message, which is also the challenge's `error_description`.
+ */
 export function sendHttpError(reply: FastifyReply, error: OidcError): FastifyReply {
   const challenge = error.challenge;
   if (challenge !== undefined) reply.header("WWW-Authenticate", challenge);

@@ -245,7 +245,8 @@ export class RemoteKeySet {
   }
 }
 
-function importPublicKey(jwk: JWK): KeyObject | OidcError {
+/** A published JWK as a `KeyObject`, or the refusal every token it would verify gets (unusable, RSA under 2048 bits). */
+export function importPublicKey(jwk: JWK): KeyObject | OidcError {
   let key: KeyObject;
   try {
     key = createPublicKey({ key: jwk as JsonWebKey, format: "jwk" });
