@@ -20,60 +20,79 @@
  */
 export class FrequencySketch {
   private readonly counters: Uint8Array;
-  private readonly doorkeeper: Uint8Array;
-  private readonly mask: number;
-  /** Increments between two cells aged: a full sweep of the table takes one sample period. */
-  private readonly agingStride: number;
-  private sinceAging = 0;
-  private agingCursor = 0;
-  /** Cells aged so far (the work the aging did), for tests that count it. */
+  private readonly counterMask: number;
+  /** One bit per slot, sized for a sample period's sightings at about 5 % false positives. */
+  private readonly doorkeeper: Uint32Array;
+  private readonly doorMask: number;
+  /** Increments between two counter cells aged, and between two doorkeeper words cleared: a full sweep of each takes one sample period. */
+  private readonly counterStride: number;
+  private readonly doorStride: number;
+  private increments = 0;
+  private counterCursor = 0;
+  private doorCursor = 0;
+  /** Cells and words aged so far (the work the aging did), for tests that count it. */
   agedCells = 0;
 
   constructor(capacity: number) {
-    // Four cells per cached entry, a power of two so an index is a mask.
-    const cells = 2 ** Math.ceil(Math.log2(Math.max(16, capacity * 4)));
+    const samplePeriod = 10 * Math.max(1, capacity);
+    // Eight counters per cached entry and eight doorkeeper bits per sighting of a period, powers of two so an index is a mask.
+    const cells = 2 ** Math.ceil(Math.log2(Math.max(64, capacity * 8)));
+    const bits = 2 ** Math.ceil(Math.log2(Math.max(1024, samplePeriod * 8)));
     this.counters = new Uint8Array(cells);
-    this.doorkeeper = new Uint8Array(cells);
-    this.mask = cells - 1;
-    this.agingStride = Math.max(1, Math.floor((10 * Math.max(1, capacity)) / cells));
+    this.counterMask = cells - 1;
+    this.doorkeeper = new Uint32Array(bits / 32);
+    this.doorMask = bits - 1;
+    this.counterStride = Math.max(1, Math.floor(samplePeriod / cells));
+    this.doorStride = Math.max(1, Math.floor(samplePeriod / (bits / 32)));
   }
 
   /** The estimated recent uses of `hash`: up to 15 from the counters, plus one if the doorkeeper has seen it. */
   frequency(hash: number): number {
     const step = spread(hash);
     let least = 15;
-    let door = 1;
-    for (let i = 0; i < 4; i++) {
-      const cell = (hash + i * step) & this.mask;
-      least = Math.min(least, this.counters[cell] ?? 0);
-      if (i < 2 && this.doorkeeper[cell] === 0) door = 0;
-    }
-    return door === 0 ? 0 : least + 1;
+    for (let i = 0; i < 4; i++) least = Math.min(least, this.counters[(hash + i * step) & this.counterMask] ?? 0);
+    return this.seen(hash, step) ? least + 1 : least;
   }
 
-  /** Records one use of `hash`; ages at most one cell. */
+  /** Records one use of `hash`; ages at most one counter and one doorkeeper word. */
   increment(hash: number): void {
     const step = spread(hash);
-    const first = hash & this.mask;
-    const second = (hash + step) & this.mask;
-    if (this.doorkeeper[first] === 0 || this.doorkeeper[second] === 0) {
-      this.doorkeeper[first] = 1;
-      this.doorkeeper[second] = 1;
+    if (!this.seen(hash, step)) {
+      this.setBit(hash);
+      this.setBit(hash + step);
     } else {
       for (let i = 0; i < 4; i++) {
-        const cell = (hash + i * step) & this.mask;
+        const cell = (hash + i * step) & this.counterMask;
         const count = this.counters[cell] ?? 0;
         if (count < 15) this.counters[cell] = count + 1;
       }
     }
-    if (++this.sinceAging >= this.agingStride) {
-      this.sinceAging = 0;
-      const cell = this.agingCursor;
+    this.increments += 1;
+    if (this.increments % this.counterStride === 0) {
+      const cell = this.counterCursor;
       this.counters[cell] = (this.counters[cell] ?? 0) >> 1;
-      this.doorkeeper[cell] = 0;
-      this.agingCursor = (cell + 1) & this.mask;
+      this.counterCursor = (cell + 1) & this.counterMask;
       this.agedCells += 1;
     }
+    if (this.increments % this.doorStride === 0) {
+      this.doorkeeper[this.doorCursor] = 0;
+      this.doorCursor = (this.doorCursor + 1) % this.doorkeeper.length;
+      this.agedCells += 1;
+    }
+  }
+
+  private seen(hash: number, step: number): boolean {
+    return this.hasBit(hash) && this.hasBit(hash + step);
+  }
+
+  private hasBit(position: number): boolean {
+    const bit = position & this.doorMask;
+    return ((this.doorkeeper[bit >>> 5] ?? 0) & (1 << (bit & 31))) !== 0;
+  }
+
+  private setBit(position: number): void {
+    const bit = position & this.doorMask;
+    this.doorkeeper[bit >>> 5] = (this.doorkeeper[bit >>> 5] ?? 0) | (1 << (bit & 31));
   }
 }
 
