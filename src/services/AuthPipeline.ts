@@ -13,7 +13,7 @@ import {
 } from "../errors.js";
 import { TOKENS } from "../tokens.js";
 import type { OidcUserContext, VerifiedClaims } from "../types.js";
-import { buildUserContext, localRoleOf, profileFromClaims } from "./verification/claims.js";
+import { localRoleOf, profileFromClaims, recordedUserContext } from "./verification/claims.js";
 import type { TokenVerifier } from "./verification/JwksVerifier.js";
 import type { UserProvisioner } from "./UserProvisioner.js";
 
@@ -64,7 +64,7 @@ export class AuthPipeline {
       // Any truthy flag refuses (fail closed): JS hosts and SQLite-backed stores return 1, not true.
       if (user?.isDisabled) throw new OidcError(ERR_USER_DISABLED, { reason: "provisioner reports the account disabled" });
       // The recorded identity: the transports only hand out copies of it (attachAuth, getAuth), so no handler can change it.
-      return Object.freeze({ context: buildUserContext(claims, user), claims, localRole: localRoleOf(user) });
+      return Object.freeze({ context: recordedUserContext(claims, user), claims, localRole: localRoleOf(user) });
     } catch (error) {
       const refusal = clientSafe(toOidcError(error, ERR_AUTH_TOKEN_INVALID));
       logRefusal(this.logger, refusal, { transport });

@@ -5,6 +5,7 @@ import { TOKENS } from "../../tokens.js";
 import type { VerifiedClaims } from "../../types.js";
 import type { Clock } from "../Clock.js";
 import type { RemoteKeySet } from "../keys/RemoteKeySet.js";
+import { HotStrings, tailHash } from "../HotStrings.js";
 import { FrequencySketch } from "./FrequencySketch.js";
 
 /** A successful verification, as the verifier hands it to the cache. */
@@ -89,12 +90,13 @@ class Lru {
 }
 
 /**
- * Slots of the hot-token table. It holds the presented token strings
- * themselves (at most this many, whatever the cache size), so a token used
- * again and again is recognised by comparing strings instead of hashing it.
+ * The hot-token table: the presented token strings themselves, for the
+ * last hits (at most this many, whatever the cache size), so a token used
+ * again and again is recognised by comparing strings instead of hashing
+ * it. Longer tokens are not kept, so its memory stays small (256 × 8 KiB
+ * at most).
  */
 const HOT_SLOTS = 256;
-/** Longer tokens are not kept in the hot table, so its memory stays small (256 × 8 KiB at most). */
 const HOT_MAX_LENGTH = 8192;
 
 /**
@@ -139,8 +141,7 @@ export class BoundedVerifiedTokenCache implements VerifiedTokenCache {
   private readonly window = new Lru();
   private readonly probation = new Lru();
   private readonly protected = new Lru();
-  private readonly hotTokens: (string | undefined)[] = new Array<string | undefined>(HOT_SLOTS).fill(undefined);
-  private readonly hotEntries: (Entry | undefined)[] = new Array<Entry | undefined>(HOT_SLOTS).fill(undefined);
+  private readonly hot = new HotStrings<Entry>(HOT_SLOTS, HOT_MAX_LENGTH);
   private capacity = 0;
   private windowMax = 0;
   private protectedMax = 0;
@@ -164,15 +165,11 @@ export class BoundedVerifiedTokenCache implements VerifiedTokenCache {
   get(token: string, config: ResolvedOidcConfig): VerifiedClaims | undefined {
     // An empty cache (e.g. size 0) answers without hashing the token.
     if (this.entries.size === 0) return undefined;
-    const hash = tokenHash(token);
-    const slot = hash & (HOT_SLOTS - 1);
-    let entry = this.hotTokens[slot] === token ? this.hotEntries[slot] : undefined;
+    const hash = tailHash(token);
+    let entry = this.hot.get(token, hash);
     if (entry === undefined || entry.segment === NONE) {
       entry = this.entries.get(digestOf("sha256", token, "base64"));
-      if (entry !== undefined && token.length <= HOT_MAX_LENGTH) {
-        this.hotTokens[slot] = token;
-        this.hotEntries[slot] = entry;
-      }
+      if (entry !== undefined) this.hot.set(token, hash, entry);
     }
     if (entry === undefined) return this.miss();
     if (this.clock.now() >= entry.expiresAtMs) {
@@ -194,7 +191,7 @@ export class BoundedVerifiedTokenCache implements VerifiedTokenCache {
     const digest = digestOf("sha256", token, "base64");
     const existing = this.entries.get(digest);
     if (existing !== undefined) this.evict(existing);
-    const hash = tokenHash(token);
+    const hash = tailHash(token);
     this.sketch?.increment(hash);
     const expiresAtMs = Math.min(verification.acceptedUntilMs, this.clock.now() + config.tokenCacheTtlSeconds * 1000);
     const entry: Entry = {
@@ -310,17 +307,4 @@ export class BoundedVerifiedTokenCache implements VerifiedTokenCache {
       for (const entry of [...this.entries.values()]) if (removed.has(entry.key)) this.evict(entry);
     });
   }
-}
-
-/**
- * 32 bits from the end of the token: its signature, which no two valid
- * tokens share and no client can choose. Only ever used to spread tokens
- * over the sketch and the hot table; entries are found by digest, or by
- * comparing whole strings.
- */
-function tokenHash(token: string): number {
-  let h = 0x811c9dc5 ^ token.length;
-  for (let i = Math.max(0, token.length - 16); i < token.length; i++) h = Math.imul(h ^ token.charCodeAt(i), 0x01000193);
-  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
-  return (h ^ (h >>> 13)) >>> 0;
 }

@@ -48,19 +48,57 @@ export function localRoleOf(user: LocalUser | null | undefined): string | undefi
   return typeof user?.role === "string" && user.role !== "" ? user.role : undefined;
 }
 
-/**
- * Builds the context put on the request/socket. Claims of the wrong shape
- * degrade to empty values instead of failing.
- */
-export function buildUserContext(claims: VerifiedClaims, user: LocalUser | null | undefined): OidcUserContext {
-  const roles = stringArray(claims.roles);
-  const localRole = localRoleOf(user);
+type ClaimedAccess = Pick<OidcUserContext, "roles" | "permissions" | "features">;
+
+function claimedAccess(claims: VerifiedClaims): ClaimedAccess {
   return {
-    sub: claims.sub,
-    userId: user?.id !== undefined && user.id !== null && user.id !== "" ? String(user.id) : claims.sub,
-    userRole: localRole ?? roles[0] ?? "user",
-    roles,
+    roles: stringArray(claims.roles),
     permissions: stringArray(claims.permissions),
     features: isPlainObject(claims.features) ? (safeCopy(claims.features) as OidcFeatures) : {},
   };
+}
+
+function contextOf(claims: VerifiedClaims, user: LocalUser | null | undefined, access: ClaimedAccess): OidcUserContext {
+  return {
+    sub: claims.sub,
+    userId: user?.id !== undefined && user.id !== null && user.id !== "" ? String(user.id) : claims.sub,
+    userRole: localRoleOf(user) ?? access.roles[0] ?? "user",
+    ...access,
+  };
+}
+
+/**
+ * Builds the context put on the request/socket. Claims of the wrong shape
+ * degrade to empty values instead of failing. The caller owns the result.
+ */
+export function buildUserContext(claims: VerifiedClaims, user: LocalUser | null | undefined): OidcUserContext {
+  return contextOf(claims, user, claimedAccess(claims));
+}
+
+/**
+ * The roles, permissions and features of frozen (verified, possibly cached)
+ * claims, worked out once per claims object and frozen: a token served from
+ * the cache does not copy them again on every request.
+ */
+const frozenAccess = new WeakMap<VerifiedClaims, ClaimedAccess>();
+
+/**
+ * The same context as `buildUserContext`, for the pipeline's recorded
+ * identity, which nobody may change: its arrays and features are frozen,
+ * and shared between the requests presenting the same frozen claims. The
+ * transports hand out copies of it (see `copyContext`).
+ */
+export function recordedUserContext(claims: VerifiedClaims, user: LocalUser | null | undefined): OidcUserContext {
+  if (!Object.isFrozen(claims)) return contextOf(claims, user, deepFreeze(claimedAccess(claims)));
+  let access = frozenAccess.get(claims);
+  if (access === undefined) frozenAccess.set(claims, (access = deepFreeze(claimedAccess(claims))));
+  return contextOf(claims, user, access);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }
