@@ -7,6 +7,7 @@ import type { VerifiedClaims } from "../../types.js";
 import type { Clock } from "../Clock.js";
 import type { ConfigService } from "../ConfigService.js";
 import { verifyJwsSignature } from "./jwsSignature.js";
+import { shareRecurringStrings } from "./sharedStrings.js";
 import type { KeySetRegistry } from "../keys/KeySetRegistry.js";
 import type { VerifiedTokenCache } from "./VerifiedTokenCache.js";
 
@@ -75,6 +76,8 @@ export class JwksVerifier implements TokenVerifier {
     const nowMs = this.clock.now();
     const payload = validateClaims(config, encodedPayload, nowMs);
     checkClaims(config, header, payload, nowMs / 1000);
+    // Claims the cache keeps share their recurring names with the other entries.
+    if (config.tokenCacheSize > 0) shareRecurringStrings(payload);
     const claims = deepFreeze(payload) as VerifiedClaims;
     this.cache.set(token, config, { claims, keySet, key, acceptedUntilMs: acceptedUntilMs(config, claims) });
     return claims;
