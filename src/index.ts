@@ -68,6 +68,6 @@ export { RoomSessionRevoker, type RevocationOptions, type RevocationTarget, type
 export { SocketServerRegistry, type NamespaceHost, type RoomBroadcaster } from "./services/sessions/SocketServerRegistry.js";
 export { holdsRole, type AccessRequirement, type PermissionMode } from "./services/AccessRequirement.js";
 export { RemoteKeySet, type KeysRemovedListener } from "./services/keys/RemoteKeySet.js";
-export { BoundedVerifiedTokenCache, type VerifiedTokenCache, type Verification } from "./services/verification/VerifiedTokenCache.js";
+export { BoundedVerifiedTokenCache, type TokenCacheStats, type VerifiedTokenCache, type Verification } from "./services/verification/VerifiedTokenCache.js";
 export { systemClock, type Clock } from "./services/Clock.js";
 export { createOidcLogger } from "./services/logger.js";
