@@ -58,6 +58,8 @@ const MAX_REFRESHES_IN_FLIGHT = 2;
 /** Longest delay `setTimeout` honours; a later deadline is reached in several hops. */
 const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 const WATCHED = Symbol.for("ioserver-oidc.liveSessions");
+/** Where every session's chains start: one settled promise shared by all, rather than two per socket. */
+const SETTLED: Promise<void> = Promise.resolve();
 
 /**
  * The life of an authenticated socket after the handshake: it joins its
@@ -110,11 +112,11 @@ class LiveSession {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   /** Refreshes run one at a time, in the order the client sent them. */
-  private refreshes: Promise<void> = Promise.resolve();
+  private refreshes: Promise<void> = SETTLED;
   /** Refreshes running or waiting in `refreshes`. */
   private refreshesInFlight = 0;
   /** Registrar calls run in order, so an unregister never overtakes its register. */
-  private registrations: Promise<void> = Promise.resolve();
+  private registrations: Promise<void> = SETTLED;
 
   constructor(
     private readonly socket: SessionSocket,
@@ -130,10 +132,12 @@ class LiveSession {
     this.register(userId, sub);
     this.arm();
     this.socket.on(AUTH_REFRESH_EVENT, (request, ack) => this.queueRefresh(request, typeof ack === "function" ? (ack as (a: AuthRefreshAck) => void) : undefined));
-    this.socket.once("disconnect", () => this.close());
+    // `on`, not `once`: a socket disconnects once, and `once` keeps a wrapper per socket. close() ignores a repeat.
+    this.socket.on("disconnect", () => this.close());
   }
 
   private close(): void {
+    if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
