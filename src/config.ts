@@ -54,7 +54,18 @@ export interface ResolvedOidcConfig {
   tokenCacheSize: number;
   /** Longest a verified token is served from the cache (`AUTH_SERVICE_TOKEN_CACHE_TTL`), default 300; never past its `exp`. */
   tokenCacheTtlSeconds: number;
+  /**
+   * What every role check (`OidcHttpAdminMiddleware`, `OidcSocketAdminMiddleware`,
+   * `requireRoles`) reads (`AUTH_SERVICE_ROLE_SOURCE`): `"token"` (default, 0.1.x's
+   * rule) the token's `roles` claim only; `"local-first"` the provisioner's role when
+   * it gave one, else the token's `roles`.
+   */
+  roleSource: RoleSource;
 }
+
+/** The values `AUTH_SERVICE_ROLE_SOURCE` accepts. */
+export const ROLE_SOURCES = Object.freeze(["token", "local-first"] as const);
+export type RoleSource = (typeof ROLE_SOURCES)[number];
 
 /** The values `AUTH_SERVICE_SOCKET_EXPIRY` accepts. */
 export const SOCKET_EXPIRY_POLICIES = Object.freeze(["disconnect", "ignore"] as const);
@@ -134,6 +145,7 @@ const SETTINGS: { [K in keyof ResolvedOidcConfig]-?: Setting<K> } = {
   socketExpiry: { env: "AUTH_SERVICE_SOCKET_EXPIRY", parse: oneOf(SOCKET_EXPIRY_POLICIES) },
   tokenCacheSize: { env: "AUTH_SERVICE_TOKEN_CACHE_SIZE", parse: count },
   tokenCacheTtlSeconds: { env: "AUTH_SERVICE_TOKEN_CACHE_TTL", parse: seconds },
+  roleSource: { env: "AUTH_SERVICE_ROLE_SOURCE", parse: oneOf(ROLE_SOURCES) },
 };
 
 /** The environment variable behind each `ResolvedOidcConfig` field (for docs and error messages). */
@@ -237,6 +249,11 @@ function validate(input: Partial<ResolvedOidcConfig>, nameOf: (field: keyof Reso
     fail(nameOf("socketExpiry"), `must be one of ${SOCKET_EXPIRY_POLICIES.join(", ")} (got "${String(socketExpiry)}")`);
   }
 
+  const roleSource = input.roleSource ?? "token";
+  if (!(ROLE_SOURCES as readonly string[]).includes(roleSource)) {
+    fail(nameOf("roleSource"), `must be one of ${ROLE_SOURCES.join(", ")} (got "${String(roleSource)}")`);
+  }
+
   const maxTokenBytes = wholeNumber("maxTokenBytes", 8192);
   if (maxTokenBytes < 64) fail(nameOf("maxTokenBytes"), "must be at least 64");
 
@@ -261,5 +278,6 @@ function validate(input: Partial<ResolvedOidcConfig>, nameOf: (field: keyof Reso
     socketExpiry,
     tokenCacheSize: wholeNumber("tokenCacheSize", 10_000),
     tokenCacheTtlSeconds: num("tokenCacheTtlSeconds", 300),
+    roleSource,
   }) as ResolvedOidcConfig;
 }

@@ -35,12 +35,14 @@ export {
 
 export {
   OIDC_ENV_VARS,
+  ROLE_SOURCES,
   SOCKET_EXPIRY_POLICIES,
   SUPPORTED_ALGORITHMS,
   readOidcConfigFromEnv,
   resolveOidcConfig,
   type ResolvedOidcConfig,
   type OidcConfig,
+  type RoleSource,
   type SocketExpiryPolicy,
   type SupportedAlgorithm,
 } from "./config.js";
@@ -58,7 +60,7 @@ export {
 } from "./errors.js";
 export type { LocalUser, OidcFeatures, OidcUserContext, UserProfile, VerifiedClaims } from "./types.js";
 
-export { EnvConfigService, StaticConfigService, type ConfigService } from "./services/ConfigService.js";
+export { AppHandleConfigService, EnvConfigService, StaticConfigService, type ConfigService } from "./services/ConfigService.js";
 export { JwksVerifier, type TokenVerifier } from "./services/verification/JwksVerifier.js";
 export { AppHandleUserProvisioner, type UserProvisioner } from "./services/UserProvisioner.js";
 export { AppHandleSessionRegistrar, type SocketSessionRegistrar } from "./services/sessions/SocketSessionRegistrar.js";

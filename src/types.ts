@@ -18,12 +18,18 @@ export interface OidcUserContext {
   permissions: string[];
   /** The token's `features` claim when it is a plain object, else `{}`. */
   features: OidcFeatures;
+  /** The token's `email` claim when it is a string, else `null`. */
+  email: string | null;
+  /** The token's `name` claim when it is a string, else `null`. */
+  name: string | null;
+  /** The token's `org_id` claim (the active organization), present only when the token carries it as a string. */
+  org_id?: string;
 }
 
-/** What a provisioner learns about the subject from the token. */
+/** What a provisioner learns about the subject from the token. The package always sets `email` and `name`: `null` where the token has no such string claim, as 0.1.x did. */
 export interface UserProfile {
-  email?: string;
-  name?: string;
+  email?: string | null;
+  name?: string | null;
   /** The issuer that vouched for `sub` (a subject is only unique per issuer). */
   iss: string;
 }

@@ -55,6 +55,7 @@ describe("readOidcConfigFromEnv: defaults", () => {
       allowInsecureHttp: false,
       tokenCacheSize: 10_000,
       tokenCacheTtlSeconds: 300,
+      roleSource: "token",
     });
   });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "@jest/globals";
+import { errors } from "jose";
 import { createOidcContainer, scopeFor } from "../src/container.js";
-import { ERR_AUTH_MISCONFIGURED, ERR_AUTH_TOKEN_INVALID } from "../src/errors.js";
+import { ERR_AUTH_MISCONFIGURED, ERR_AUTH_UNAVAILABLE, OidcError } from "../src/errors.js";
 import { TestIssuer } from "../src/testing/TestIssuer.js";
 import { TOKENS } from "../src/tokens.js";
 import { verifyOidcToken } from "../src/verifyOidcToken.js";
@@ -28,12 +29,33 @@ test("returns the context of a valid token; without provisioning userId is sub a
     roles: ["worker"],
     permissions: ["queue:read"],
     features: { fast: true },
+    email: null,
+    name: null,
   });
 });
 
 test("applies the same rules as the middlewares: a token for another audience is refused", async () => {
   const token = await issuer.mint({ aud: "other-app" });
-  await expect(verifyOidcToken(token, { authServiceUrl: issuer.url, appSlug: "worker-app" }, isolated())).rejects.toMatchObject({ code: ERR_AUTH_TOKEN_INVALID });
+  const error = await verifyOidcToken(token, { authServiceUrl: issuer.url, appSlug: "worker-app" }, isolated()).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(errors.JWTClaimValidationFailed);
+  expect(error).toMatchObject({ claim: "aud", reason: "check_failed" });
+});
+
+test("a token fault rejects with the jose error the verifier recorded as the refusal's cause, not an OidcError", async () => {
+  const container = isolated();
+  const token = await issuer.mint({}, { expiresIn: -60 });
+  const fromPipeline = await scopeFor(container, {}).resolve(TOKENS.AuthPipeline).authenticateRequest(() => token, "http").catch((e: unknown) => e);
+  const fromFunction = await verifyOidcToken(token, { authServiceUrl: issuer.url, appSlug: "worker-app" }, container).catch((e: unknown) => e);
+  expect(fromFunction).toBeInstanceOf(errors.JWTExpired);
+  expect(fromFunction).not.toBeInstanceOf(OidcError);
+  expect((fromPipeline as OidcError).cause).toBeInstanceOf(errors.JWTExpired);
+});
+
+test("faults that are not the token's stay OidcErrors: an unreachable JWKS is ERR_AUTH_UNAVAILABLE", async () => {
+  const down = await TestIssuer.start({ alg: "EdDSA", audience: "worker-app" });
+  const token = await down.mint();
+  await down.close();
+  await expect(verifyOidcToken(token, { authServiceUrl: down.url, appSlug: "worker-app" }, isolated())).rejects.toMatchObject({ name: "OidcError", code: ERR_AUTH_UNAVAILABLE });
 });
 
 test("honours the programmatic audience override", async () => {

@@ -34,9 +34,9 @@ export function guardFactories(container: DependencyContainer): OidcGuardFactori
 const onDefaultContainer = guardFactories(oidcContainer);
 
 /**
- * Guards letting through users holding at least one of `roles` (the
- * provisioner's local role outranks the token's `roles`). Chain two guards
- * to require two roles.
+ * Guards letting through users holding at least one of `roles`: by
+ * default in the token's `roles` claim (with `AUTH_SERVICE_ROLE_SOURCE=local-first`,
+ * the provisioner's role when it gave one). Chain two guards to require two roles.
  *
  * @example
  * ```ts

@@ -15,9 +15,16 @@ export interface AccessRequirement {
   unmet(auth: AuthResult): string | undefined;
 }
 
-/** Whether the authenticated user holds a role: the provisioner's role outranks the token's roles. */
+/**
+ * Whether the authenticated user holds a role: the one rule of every role
+ * check. By default (`AUTH_SERVICE_ROLE_SOURCE=token`, 0.1.x's rule) the
+ * token's `roles` claim decides, whatever the provisioner's role; with
+ * `local-first` the provisioner's role, when it gave one, decides alone
+ * and the token's `roles` count only for users without one.
+ */
 export function holdsRole(auth: AuthResult, role: string): boolean {
-  return auth.localRole !== undefined ? auth.localRole === role : auth.context.roles.includes(role);
+  if (auth.roleSource === "local-first" && auth.localRole !== undefined) return auth.localRole === role;
+  return auth.context.roles.includes(role);
 }
 
 const quoted = (values: readonly string[]): string => values.map((v) => `"${v}"`).join(", ");
@@ -30,10 +37,7 @@ function checkNames(values: readonly unknown[], what: string): readonly string[]
   return Object.freeze([...values] as string[]);
 }
 
-/**
- * The user holds at least one of `roles`. The provisioner's local role
- * outranks the token's `roles` claim (see `holdsRole`).
- */
+/** The user holds at least one of `roles` (see `holdsRole` for which roles count). */
 export function roleRequirement(roles: readonly string[]): AccessRequirement {
   const names = checkNames(roles, "roles");
   const sentence = names.length === 1 ? `The role ${quoted(names)} is required` : `One of the roles ${quoted(names)} is required`;

@@ -11,18 +11,23 @@ import {
   OidcError,
   toOidcError,
 } from "../errors.js";
+import type { RoleSource } from "../config.js";
 import { TOKENS } from "../tokens.js";
+import type { ConfigService } from "./ConfigService.js";
 import type { OidcUserContext, VerifiedClaims } from "../types.js";
 import { localRoleOf, profileFromClaims, recordedUserContext } from "./verification/claims.js";
 import type { TokenVerifier } from "./verification/JwksVerifier.js";
 import type { UserProvisioner } from "./UserProvisioner.js";
+import { checkProvisionedUser } from "./provisionedUser.js";
 
 /** The outcome of a successful authentication. */
 export interface AuthResult {
   readonly context: OidcUserContext;
   readonly claims: VerifiedClaims;
-  /** The role the provisioner gave, if any: it outranks the token's roles. */
+  /** The role the provisioner gave, if any (the context's `userRole`; what role checks read under `"local-first"`). */
   readonly localRole: string | undefined;
+  /** The rule role checks apply to this user (`AUTH_SERVICE_ROLE_SOURCE`); absent means `"token"`. See `holdsRole`. */
+  readonly roleSource?: RoleSource;
 }
 
 /**
@@ -37,6 +42,7 @@ export class AuthPipeline {
     @inject(TOKENS.JwksVerifier) private readonly verifier: TokenVerifier,
     @inject(TOKENS.UserProvisioner) private readonly provisioner: UserProvisioner,
     @inject(TOKENS.Logger) private readonly logger: Logger,
+    @inject(TOKENS.ConfigService) private readonly config: ConfigService,
   ) {}
 
   /**
@@ -55,20 +61,33 @@ export class AuthPipeline {
       const token = extract();
       if (token === undefined || token === "") throw new OidcError(ERR_AUTH_TOKEN_REQUIRED);
       const claims = await this.verify(token);
-      let user;
+      let answer;
       try {
-        user = await this.provisioner.findOrCreate(claims.sub, profileFromClaims(claims));
+        answer = await this.provisioner.findOrCreate(claims.sub, profileFromClaims(claims));
       } catch (error) {
         throw toOidcError(error, ERR_USER_PROVISION_FAILED);
       }
-      // Any truthy flag refuses (fail closed): JS hosts and SQLite-backed stores return 1, not true.
+      // An answer of another shape, or with a disabled flag under another name, refuses (fail closed).
+      const user = checkProvisionedUser(answer);
       if (user?.isDisabled) throw new OidcError(ERR_USER_DISABLED, { reason: "provisioner reports the account disabled" });
       // The recorded identity: the transports only hand out copies of it (attachAuth, getAuth), so no handler can change it.
-      return Object.freeze({ context: recordedUserContext(claims, user), claims, localRole: localRoleOf(user) });
+      return Object.freeze({ context: recordedUserContext(claims, user), claims, localRole: localRoleOf(user), roleSource: this.roleSource() });
     } catch (error) {
       const refusal = clientSafe(toOidcError(error, ERR_AUTH_TOKEN_INVALID));
       logRefusal(this.logger, refusal, { transport });
       throw refusal;
+    }
+  }
+
+  /**
+   * A host's own verifier may run without any `AUTH_SERVICE_*` configuration:
+   * the default rule (the token's roles) applies then.
+   */
+  private roleSource(): RoleSource {
+    try {
+      return this.config.get().roleSource;
+    } catch {
+      return "token";
     }
   }
 

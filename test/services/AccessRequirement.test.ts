@@ -1,11 +1,12 @@
 import { describe, expect, test } from "@jest/globals";
-import type { AuthResult } from "../../src/index.js";
+import type { AuthResult, RoleSource } from "../../src/index.js";
 import { holdsRole, permissionRequirement, roleRequirement } from "../../src/services/AccessRequirement.js";
 
-const auth = (roles: string[], permissions: string[], localRole?: string): AuthResult => ({
-  context: { sub: "s", userId: "s", userRole: localRole ?? roles[0] ?? "user", roles, permissions, features: {} },
+const auth = (roles: string[], permissions: string[], localRole?: string, roleSource?: RoleSource): AuthResult => ({
+  context: { sub: "s", userId: "s", userRole: localRole ?? roles[0] ?? "user", roles, permissions, features: {}, email: null, name: null },
   claims: { sub: "s", iss: "i", exp: 0 },
   localRole,
+  roleSource,
 });
 
 describe("roleRequirement", () => {
@@ -27,10 +28,17 @@ describe("roleRequirement", () => {
     expect(holdsRole(auth(["user"], []), "admin")).toBe(false);
   });
 
-  test("the provisioner's local role outranks the token's roles", () => {
-    expect(holdsRole(auth(["admin"], [], "user"), "admin")).toBe(false);
-    expect(holdsRole(auth([], [], "admin"), "admin")).toBe(true);
-    expect(roleRequirement(["admin"]).unmet(auth(["admin"], [], "user"))).toBeDefined();
+  test.each([[undefined], ["token" as const]])("role source %s (the default, 0.1.x's rule): only the token's roles count", (source) => {
+    expect(holdsRole(auth(["admin"], [], "user", source), "admin")).toBe(true);
+    expect(holdsRole(auth([], [], "admin", source), "admin")).toBe(false);
+    expect(roleRequirement(["admin"]).unmet(auth(["admin"], [], "user", source))).toBeUndefined();
+  });
+
+  test("role source local-first: the provisioner's role, when it gave one, decides alone", () => {
+    expect(holdsRole(auth(["admin"], [], "user", "local-first"), "admin")).toBe(false);
+    expect(holdsRole(auth([], [], "admin", "local-first"), "admin")).toBe(true);
+    expect(holdsRole(auth(["admin"], [], undefined, "local-first"), "admin")).toBe(true);
+    expect(roleRequirement(["admin"]).unmet(auth(["admin"], [], "user", "local-first"))).toBeDefined();
   });
 
   test.each([[[]], [[""]], [[42]], ["admin"]])("bad roles %j are a TypeError", (roles) => {

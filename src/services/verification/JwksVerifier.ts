@@ -1,13 +1,15 @@
 import { inject, injectable } from "tsyringe";
-import { decodeProtectedHeader, errors as joseErrors, UnsecuredJWT, type JWTHeaderParameters, type JWTPayload, type ProtectedHeaderParameters } from "jose";
+import { decodeProtectedHeader, errors, UnsecuredJWT, type JWTHeaderParameters, type JWTPayload, type ProtectedHeaderParameters } from "jose";
 import type { ResolvedOidcConfig } from "../../config.js";
-import { ERR_AUTH_TOKEN_INVALID, OidcError } from "../../errors.js";
+import type { OidcError } from "../../errors.js";
 import { TOKENS } from "../../tokens.js";
 import type { VerifiedClaims } from "../../types.js";
 import type { Clock } from "../Clock.js";
 import type { ConfigService } from "../ConfigService.js";
 import { verifyJwsSignature } from "./jwsSignature.js";
 import { shareRecurringStrings } from "./sharedStrings.js";
+import { checkNumericDates } from "./numericDate.js";
+import { claimFault, tokenFault } from "./tokenFault.js";
 import type { KeySetRegistry } from "../keys/KeySetRegistry.js";
 import type { VerifiedTokenCache } from "./VerifiedTokenCache.js";
 
@@ -27,7 +29,8 @@ const JWE_SHAPE = /^[^.]*\.[^.]*\.[^.]*\.[^.]*\.[^.]*$/;
 /** base64url of `{"alg":"none"}`: see `validateClaims`. */
 const UNSECURED_HEADER = "eyJhbGciOiJub25lIn0";
 
-const invalid = (reason: string): OidcError => new OidcError(ERR_AUTH_TOKEN_INVALID, { reason });
+/** A token fault jose would report as `Fault` (default `JWTInvalid`); see `tokenFault`. */
+const invalid = (reason: string, Fault: new (message: string) => errors.JOSEError = errors.JWTInvalid): OidcError => tokenFault(new Fault(reason), reason);
 
 /**
  * The default verifier: signature against the configured JWKS, then the
@@ -54,7 +57,7 @@ export class JwksVerifier implements TokenVerifier {
   async verify(token: string): Promise<VerifiedClaims> {
     const config = this.configService.get();
     // Size is checked before anything else, even the cache lookup.
-    if (typeof token !== "string" || token.length > config.maxTokenBytes) throw invalid(`token longer than ${config.maxTokenBytes} bytes`);
+    if (typeof token !== "string" || token.length > config.maxTokenBytes) throw invalid(`token longer than ${config.maxTokenBytes} bytes`, errors.JWSInvalid);
     const keySet = this.keySets.get(config);
 
     let cached = this.cache.get(token, config);
@@ -65,16 +68,19 @@ export class JwksVerifier implements TokenVerifier {
     }
     if (cached !== undefined) return cached;
 
-    if (!COMPACT_JWS.test(token)) throw invalid(JWE_SHAPE.test(token) ? "a JWE (five parts), not a compact JWS: only signed JWTs are accepted" : "not a compact JWS (three base64url parts)");
+    if (!COMPACT_JWS.test(token)) {
+      throw invalid(JWE_SHAPE.test(token) ? "a JWE (five parts), not a compact JWS: only signed JWTs are accepted" : "not a compact JWS (three base64url parts)", errors.JWSInvalid);
+    }
     const [encodedHeader = "", encodedPayload = "", encodedSignature = ""] = token.split(".");
     const header = parseHeader(config, token);
     const key = await keySet.getKey(header.alg, header.kid);
     const signingInput = Buffer.from(`${encodedHeader}.${encodedPayload}`, "latin1");
     if (!(await verifyJwsSignature(header.alg, key, signingInput, Buffer.from(encodedSignature, "base64url")))) {
-      throw invalid("ERR_JWS_SIGNATURE_VERIFICATION_FAILED: signature verification failed");
+      throw tokenFault(new errors.JWSSignatureVerificationFailed());
     }
     const nowMs = this.clock.now();
     const payload = validateClaims(config, encodedPayload, nowMs);
+    checkNumericDates(payload);
     checkClaims(config, header, payload, nowMs / 1000);
     // Claims the cache keeps share their recurring names with the other entries.
     if (config.tokenCacheSize > 0) shareRecurringStrings(payload);
@@ -92,16 +98,16 @@ function parseHeader(config: ResolvedOidcConfig, token: string): Header {
   try {
     header = decodeProtectedHeader(token);
   } catch {
-    throw invalid("ERR_JWS_INVALID: JWS Protected Header is invalid");
+    throw tokenFault(new errors.JWSInvalid("JWS Protected Header is invalid"));
   }
   const { alg, kid, crit } = header;
-  if (typeof alg !== "string" || alg === "") throw invalid('ERR_JWS_INVALID: JWS "alg" (Algorithm) Header Parameter missing or invalid');
-  if (!(config.algorithms as string[]).includes(alg)) throw invalid('ERR_JOSE_ALG_NOT_ALLOWED: "alg" (Algorithm) Header Parameter value not allowed');
+  if (typeof alg !== "string" || alg === "") throw tokenFault(new errors.JWSInvalid('JWS "alg" (Algorithm) Header Parameter missing or invalid'));
+  if (!(config.algorithms as string[]).includes(alg)) throw tokenFault(new errors.JOSEAlgNotAllowed('"alg" (Algorithm) Header Parameter value not allowed'));
   // The only extension a JWS may mark critical is "b64" (RFC 7797), and a JWT must keep its payload encoded.
   if (crit !== undefined && !(Array.isArray(crit) && crit.length > 0 && crit.every((name) => name === "b64") && header.b64 === true)) {
-    throw invalid('ERR_JOSE_NOT_SUPPORTED: "crit" (Critical) Header Parameter lists an extension that is not supported');
+    throw tokenFault(new errors.JOSENotSupported('"crit" (Critical) Header Parameter lists an extension that is not supported'));
   }
-  if (kid !== undefined && typeof kid !== "string") throw invalid('"kid" must be a string');
+  if (kid !== undefined && typeof kid !== "string") throw invalid('"kid" must be a string', errors.JWSInvalid);
   return { ...header, alg, kid };
 }
 
@@ -124,27 +130,32 @@ function validateClaims(config: ResolvedOidcConfig, encodedPayload: string, nowM
       currentDate: new Date(nowMs),
     }).payload;
   } catch (error) {
-    throw invalid(error instanceof joseErrors.JOSEError ? `${error.code}: ${error.message}` : String(error));
+    // jose's own error (JWTExpired, JWTClaimValidationFailed with its claim, ...) is the one verifyOidcToken throws.
+    throw error instanceof errors.JOSEError ? tokenFault(error) : invalid(String(error));
   }
 }
 
 /** The rules jose does not apply itself. */
 function checkClaims(config: ResolvedOidcConfig, header: JWTHeaderParameters, payload: JWTPayload, now: number): void {
-  if (typeof payload.sub !== "string" || payload.sub === "") throw invalid('"sub" must be a non-empty string');
+  if (typeof payload.sub !== "string" || payload.sub === "") throw claimFault('"sub" must be a non-empty string', payload, "sub", "invalid");
   // jose honours b64 only when listed in crit; an unencoded payload never makes a JWT (RFC 7797 §7), listed or not.
-  if ("b64" in header && header.b64 !== true) throw invalid('header "b64" other than true is refused');
+  if ("b64" in header && header.b64 !== true) throw invalid('header "b64" other than true is refused', errors.JWSInvalid);
   // A signed JWT wrapping another JWT is not an access token (RFC 8725 §2.8).
   if (typeof header.cty === "string" && normalizeMediaType(header.cty) === "jwt") throw invalid("nested JWTs are refused");
-  if (typeof payload.iat === "number" && payload.iat > now + config.clockToleranceSeconds) throw invalid('"iat" is in the future');
+  if (typeof payload.iat === "number" && payload.iat > now + config.clockToleranceSeconds) {
+    throw claimFault('"iat" is in the future', payload, "iat");
+  }
   if (config.tokenTypes.length > 0) {
     const typ = typeof header.typ === "string" ? normalizeMediaType(header.typ) : undefined;
     if (typ === undefined || !config.tokenTypes.some((t) => normalizeMediaType(t) === typ)) {
-      throw invalid(`header "typ" must be one of ${config.tokenTypes.join(", ")}`);
+      throw claimFault(`header "typ" must be one of ${config.tokenTypes.join(", ")}`, payload, "typ");
     }
   }
   if (config.authorizedParties.length > 0) {
     const party = typeof payload.azp === "string" ? payload.azp : payload.client_id;
-    if (typeof party !== "string" || !config.authorizedParties.includes(party)) throw invalid('"azp"/"client_id" is not an authorized party');
+    if (typeof party !== "string" || !config.authorizedParties.includes(party)) {
+      throw claimFault('"azp"/"client_id" is not an authorized party', payload, typeof payload.azp === "string" ? "azp" : "client_id");
+    }
   }
 }
 

@@ -37,13 +37,14 @@ export function safeCopy(value: unknown): unknown {
 
 /** What the provisioner learns from the claims. */
 export function profileFromClaims(claims: VerifiedClaims): UserProfile {
-  const profile: UserProfile = { iss: claims.iss };
-  if (typeof claims.email === "string") profile.email = claims.email;
-  if (typeof claims.name === "string") profile.name = claims.name;
-  return profile;
+  return {
+    email: typeof claims.email === "string" ? claims.email : null,
+    name: typeof claims.name === "string" ? claims.name : null,
+    iss: claims.iss,
+  };
 }
 
-/** The role the provisioner gave the user, if a non-empty one: it outranks the token's roles. */
+/** The role the provisioner gave the user, if a non-empty one: the context's `userRole` (see `holdsRole` for role checks). */
 export function localRoleOf(user: LocalUser | null | undefined): string | undefined {
   return typeof user?.role === "string" && user.role !== "" ? user.role : undefined;
 }
@@ -59,12 +60,19 @@ function claimedAccess(claims: VerifiedClaims): ClaimedAccess {
 }
 
 function contextOf(claims: VerifiedClaims, user: LocalUser | null | undefined, access: ClaimedAccess): OidcUserContext {
-  return {
+  const context: OidcUserContext = {
     sub: claims.sub,
     userId: user?.id !== undefined && user.id !== null && user.id !== "" ? String(user.id) : claims.sub,
     userRole: localRoleOf(user) ?? access.roles[0] ?? "user",
-    ...access,
+    roles: access.roles,
+    permissions: access.permissions,
+    features: access.features,
+    email: typeof claims.email === "string" ? claims.email : null,
+    name: typeof claims.name === "string" ? claims.name : null,
   };
+  // As in 0.1.x: the field exists only when the token has the claim.
+  if (typeof claims.org_id === "string") context.org_id = claims.org_id;
+  return context;
 }
 
 /**
