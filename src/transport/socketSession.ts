@@ -17,6 +17,7 @@ import {
   type AuthRevokedNotice,
 } from "../socketProtocol.js";
 import { admissionsOf, attachAuth, readAuth } from "./authState.js";
+import { DeadlineTimers, type Deadline } from "./DeadlineTimers.js";
 import { presentedToken } from "./bearer.js";
 
 /** The part of a Socket.IO server socket a live session uses (tests drive it with lightweight fakes). */
@@ -68,6 +69,9 @@ const SETTLED: Promise<void> = Promise.resolve();
  * leaves no timer or registration behind when it disconnects.
  */
 export class LiveSocketSessions {
+  /** The expiry deadlines of this namespace's sockets, on one timer. */
+  private readonly timers = new DeadlineTimers();
+
   constructor(private readonly deps: SessionDependencies) {}
 
   /**
@@ -89,7 +93,7 @@ export class LiveSocketSessions {
 
   /** Makes one connected, authenticated socket live. */
   open(socket: SessionSocket, auth: AuthResult): void {
-    new LiveSession(socket, auth, this.deps, this.expiryPolicy()).start();
+    new LiveSession(socket, auth, this.deps, this.expiryPolicy(), this.timers).start();
   }
 
   /**
@@ -109,7 +113,7 @@ export class LiveSocketSessions {
 }
 
 class LiveSession {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Deadline | undefined;
   private closed = false;
   /** Refreshes run one at a time, in the order the client sent them. */
   private refreshes: Promise<void> = SETTLED;
@@ -123,6 +127,7 @@ class LiveSession {
     private current: AuthResult,
     private readonly deps: SessionDependencies,
     private readonly config: ExpiryPolicy,
+    private readonly timers: DeadlineTimers,
   ) {}
 
   start(): void {
@@ -139,7 +144,7 @@ class LiveSession {
   private close(): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.timer);
+    this.timers.cancel(this.timer);
     this.timer = undefined;
     const { userId } = this.current.context;
     this.track(() => this.deps.registrar.unregister(userId, this.socket.id), "unregistration");
@@ -147,7 +152,7 @@ class LiveSession {
 
   /** Schedules the disconnect at `exp` + clock tolerance (by the injectable clock), unless the policy is "ignore". */
   private arm(): void {
-    clearTimeout(this.timer);
+    this.timers.cancel(this.timer);
     this.timer = undefined;
     const exp = this.current.claims.exp;
     if (this.config.socketExpiry === "ignore" || typeof exp !== "number" || !Number.isFinite(exp)) return;
@@ -157,7 +162,7 @@ class LiveSession {
   private schedule(deadlineMs: number): void {
     const delay = Math.max(0, deadlineMs - this.deps.clock.now());
     const hop = Math.min(delay, MAX_TIMER_DELAY_MS);
-    this.timer = setTimeout(() => (hop < delay ? this.schedule(deadlineMs) : this.expire()), hop);
+    this.timer = this.timers.add(hop, () => (hop < delay ? this.schedule(deadlineMs) : this.expire()));
   }
 
   private expire(): void {
