@@ -146,6 +146,8 @@ export class BoundedVerifiedTokenCache implements VerifiedTokenCache {
   private windowMax = 0;
   private protectedMax = 0;
   private sketch: FrequencySketch | undefined;
+  private lastToken: string | undefined;
+  private lastDigest = "";
   /** Lookups and admissions so far. */
   readonly stats: TokenCacheStats = { hits: 0, misses: 0, evictions: 0 };
   /** Entries moved between or removed from segments: the eviction work, for tests that count it. */
@@ -168,7 +170,7 @@ export class BoundedVerifiedTokenCache implements VerifiedTokenCache {
     const hash = tailHash(token);
     let entry = this.hot.get(token, hash);
     if (entry === undefined || entry.segment === NONE) {
-      entry = this.entries.get(digestOf("sha256", token, "base64"));
+      entry = this.entries.get(this.digest(token));
       if (entry !== undefined) this.hot.set(token, hash, entry);
     }
     if (entry === undefined) return this.miss();
@@ -188,7 +190,7 @@ export class BoundedVerifiedTokenCache implements VerifiedTokenCache {
     if (capacity <= 0) return;
     if (capacity !== this.capacity) this.resize(capacity);
     this.watch(verification.keySet);
-    const digest = digestOf("sha256", token, "base64");
+    const digest = this.digest(token);
     const existing = this.entries.get(digest);
     if (existing !== undefined) this.evict(existing);
     const hash = tailHash(token);
@@ -208,6 +210,19 @@ export class BoundedVerifiedTokenCache implements VerifiedTokenCache {
     this.entries.set(digest, entry);
     this.window.push(entry);
     if (this.window.size > this.windowMax) this.leaveWindow(this.window.oldest as Entry);
+  }
+
+  /**
+   * The token's SHA-256, remembered for the last token asked about: a miss
+   * is followed by the verification and then `set` of the same token, which
+   * need not hash it twice (unless other lookups came in between).
+   */
+  private digest(token: string): string {
+    if (token !== this.lastToken) {
+      this.lastToken = token;
+      this.lastDigest = digestOf("sha256", token, "base64");
+    }
+    return this.lastDigest;
   }
 
   /** A hit: most recently used in its segment; a second use in probation earns a protected place. */
