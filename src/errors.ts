@@ -64,6 +64,8 @@ export interface OidcErrorOptions {
   reason?: string;
   /** Seconds after which a retry makes sense (sent as `Retry-After`). */
   retryAfter?: number;
+  /** For `ERR_FORBIDDEN` by a scope guard: the required scopes, space-delimited, sent as the challenge's `scope` (RFC 6750 §3). */
+  scope?: string;
   cause?: unknown;
 }
 
@@ -82,6 +84,8 @@ export class OidcError extends Error {
   /** Server-side detail for logs; never returned to the client. */
   readonly reason: string | undefined;
   readonly retryAfter: number | undefined;
+  /** The required scopes named in the challenge, if a scope guard refused. */
+  readonly scope: string | undefined;
 
   constructor(code: OidcErrorCode, options: OidcErrorOptions = {}) {
     super(options.message ?? DEFAULT_MESSAGES[code], options.cause === undefined ? undefined : { cause: options.cause });
@@ -90,6 +94,8 @@ export class OidcError extends Error {
     this.statusCode = OIDC_ERROR_STATUS[code];
     this.reason = options.reason;
     this.retryAfter = options.retryAfter;
+    // Only scope-token characters (RFC 6749 §3.3) may go into the quoted attribute; scopeRequirement() already insists on them.
+    this.scope = options.scope !== undefined && /^[\x20\x21\x23-\x5B\x5D-\x7E]+$/.test(options.scope) ? options.scope : undefined;
   }
 
   /** The HTTP reason phrase for {@link statusCode}, as Fastify bodies carry it. */
@@ -106,7 +112,8 @@ export class OidcError extends Error {
     if (this.code === ERR_AUTH_TOKEN_REQUIRED) return 'Bearer realm="api"';
     const bearerError = BEARER_ERROR[this.code];
     if (!bearerError) return undefined;
-    return `Bearer realm="api", error="${bearerError}", error_description="${this.message.replace(NOT_DESCRIPTION_CHAR, "")}"`;
+    const scope = this.scope !== undefined && this.code === ERR_FORBIDDEN ? `, scope="${this.scope}"` : "";
+    return `Bearer realm="api", error="${bearerError}", error_description="${this.message.replace(NOT_DESCRIPTION_CHAR, "")}"${scope}`;
   }
 
   /** The `{ code, statusCode, message }` shape sent to clients. */

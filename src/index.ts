@@ -11,6 +11,7 @@ export { type EventRequirements, type OidcSocketEventGuard } from "./middlewares
 export {
   requireRoles,
   requirePermissions,
+  requireScopes,
   requireEventPermissions,
   type OidcGuardFactories,
   type PermissionOptions,
@@ -46,6 +47,7 @@ export {
   type SocketExpiryPolicy,
   type SupportedAlgorithm,
 } from "./config.js";
+export type { ResolvedTrustedIssuer, TrustedIssuerConfig } from "./issuerConfig.js";
 export {
   ERR_AUTH_MISCONFIGURED,
   ERR_AUTH_TOKEN_INVALID,
@@ -58,7 +60,7 @@ export {
   OidcError,
   type OidcErrorCode,
 } from "./errors.js";
-export type { LocalUser, OidcFeatures, OidcUserContext, UserProfile, VerifiedClaims } from "./types.js";
+export type { AuthenticatedUserContext, LocalUser, OidcFeatures, OidcUserContext, UserProfile, VerifiedClaims } from "./types.js";
 
 export { AppHandleConfigService, EnvConfigService, StaticConfigService, type ConfigService } from "./services/ConfigService.js";
 export { JwksVerifier, type TokenVerifier } from "./services/verification/JwksVerifier.js";
@@ -70,6 +72,10 @@ export { RoomSessionRevoker, type RevocationOptions, type RevocationTarget, type
 export { SocketServerRegistry, type NamespaceHost, type RoomBroadcaster } from "./services/sessions/SocketServerRegistry.js";
 export { holdsRole, type AccessRequirement, type PermissionMode } from "./services/AccessRequirement.js";
 export { RemoteKeySet, type KeysRemovedListener } from "./services/keys/RemoteKeySet.js";
+export { IssuerMetadata } from "./services/keys/IssuerMetadata.js";
+export { discoveryUrls } from "./services/keys/discovery.js";
+export { trustedIssuers } from "./services/keys/trustedIssuers.js";
+export { scopesFromClaims } from "./services/verification/scopes.js";
 export { BoundedVerifiedTokenCache, type TokenCacheStats, type VerifiedTokenCache, type Verification } from "./services/verification/VerifiedTokenCache.js";
 export { systemClock, type Clock } from "./services/Clock.js";
 export { createOidcLogger } from "./services/logger.js";

@@ -6,7 +6,7 @@ import { StaticConfigService } from "./services/ConfigService.js";
 import { JwksVerifier } from "./services/verification/JwksVerifier.js";
 import { joseErrorOf } from "./services/verification/tokenFault.js";
 import { TOKENS } from "./tokens.js";
-import type { OidcUserContext } from "./types.js";
+import type { AuthenticatedUserContext } from "./types.js";
 
 /**
  * Verifies a raw JWT outside IOServer (a worker, a CLI, a custom
@@ -37,7 +37,7 @@ export async function verifyOidcToken(
   rawJwt: string,
   config: OidcConfig,
   container: DependencyContainer = oidcContainer,
-): Promise<OidcUserContext> {
+): Promise<AuthenticatedUserContext> {
   const verifier = new JwksVerifier(
     new StaticConfigService(config),
     container.resolve(TOKENS.KeySetRegistry),

@@ -55,6 +55,8 @@ describe("readOidcConfigFromEnv: defaults", () => {
       allowInsecureHttp: false,
       tokenCacheSize: 10_000,
       tokenCacheTtlSeconds: 300,
+      discovery: false,
+      issuers: [],
       roleSource: "token",
     });
   });

@@ -24,10 +24,12 @@ test("returns the context of a valid token; without provisioning userId is sub a
   const token = await issuer.mint({ sub: "job-7", roles: ["worker"], permissions: ["queue:read", 1], features: { fast: true } });
   await expect(verifyOidcToken(token, { authServiceUrl: issuer.url, appSlug: "worker-app" }, isolated())).resolves.toEqual({
     sub: "job-7",
+    iss: issuer.issuer,
     userId: "job-7",
     userRole: "worker",
     roles: ["worker"],
     permissions: ["queue:read"],
+    scopes: [],
     features: { fast: true },
     email: null,
     name: null,

@@ -13,6 +13,8 @@ export interface AccessRequirement {
   readonly description: string;
   /** `undefined` when `auth` meets the requirement, else a client-safe sentence naming what is missing. */
   unmet(auth: AuthResult): string | undefined;
+  /** For scope requirements: the `scope` attribute of the 403 challenge (RFC 6750 §3), the required scopes space-delimited. */
+  readonly scope?: string;
 }
 
 /**
@@ -65,6 +67,37 @@ export function permissionRequirement(permissions: string | readonly string[], m
       if (names.every((p) => auth.context.permissions.includes(p))) return undefined;
       const missing = names.filter((p) => !auth.context.permissions.includes(p));
       return missing.length === 0 ? undefined : `Missing ${missing.length === 1 ? "permission" : "permissions"}: ${quoted(missing)}`;
+    },
+  });
+}
+
+/** RFC 6749 §3.3 scope-token characters (NQCHAR): they also fit the challenge's quoted `scope` attribute as they are. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/**
+ * The token grants all of `scopes` (mode "all") or one of them (mode "any"),
+ * read from its `scope` or `scp` claim (see `scopesFromClaims`). A refusal
+ * names what is missing and carries the required scopes for the
+ * `WWW-Authenticate` challenge.
+ */
+export function scopeRequirement(scopes: string | readonly string[], mode: PermissionMode = "all"): AccessRequirement {
+  const names = checkNames(typeof scopes === "string" ? [scopes] : scopes, "scopes");
+  for (const name of names) if (!SCOPE_TOKEN.test(name)) throw new TypeError(`scopes must be RFC 6749 scope tokens: no spaces, quotes or backslashes (got ${JSON.stringify(name)})`);
+  if (mode !== "all" && mode !== "any") throw new TypeError(`mode must be "all" or "any" (got ${JSON.stringify(mode)})`);
+  const scope = names.join(" ");
+  if (mode === "any") {
+    return Object.freeze({
+      description: `one of the scopes ${quoted(names)}`,
+      scope,
+      unmet: (auth: AuthResult) => (names.some((s) => auth.context.scopes.includes(s)) ? undefined : `One of the scopes ${quoted(names)} is required`),
+    });
+  }
+  return Object.freeze({
+    description: `the scopes ${quoted(names)}`,
+    scope,
+    unmet: (auth: AuthResult) => {
+      const missing = names.filter((s) => !auth.context.scopes.includes(s));
+      return missing.length === 0 ? undefined : `Missing ${missing.length === 1 ? "scope" : "scopes"}: ${quoted(missing)}`;
     },
   });
 }

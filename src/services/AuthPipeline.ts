@@ -14,7 +14,7 @@ import {
 import type { RoleSource } from "../config.js";
 import { TOKENS } from "../tokens.js";
 import type { ConfigService } from "./ConfigService.js";
-import type { OidcUserContext, VerifiedClaims } from "../types.js";
+import type { AuthenticatedUserContext, VerifiedClaims } from "../types.js";
 import { localRoleOf, profileFromClaims, recordedUserContext } from "./verification/claims.js";
 import type { TokenVerifier } from "./verification/JwksVerifier.js";
 import type { UserProvisioner } from "./UserProvisioner.js";
@@ -22,7 +22,7 @@ import { checkProvisionedUser } from "./provisionedUser.js";
 
 /** The outcome of a successful authentication. */
 export interface AuthResult {
-  readonly context: OidcUserContext;
+  readonly context: AuthenticatedUserContext;
   readonly claims: VerifiedClaims;
   /** The role the provisioner gave, if any (the context's `userRole`; what role checks read under `"local-first"`). */
   readonly localRole: string | undefined;

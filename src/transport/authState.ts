@@ -1,7 +1,7 @@
 import type { AccessRequirement } from "../services/AccessRequirement.js";
 import type { AuthResult } from "../services/AuthPipeline.js";
 import { safeCopy } from "../services/verification/claims.js";
-import type { OidcFeatures, OidcUserContext } from "../types.js";
+import type { AuthenticatedUserContext, OidcFeatures } from "../types.js";
 
 /**
  * Where the authentication middleware leaves its result for the guards
@@ -19,9 +19,20 @@ type Carrier = object & { [AUTH_STATE]?: AuthResult; [ADMISSIONS]?: AccessRequir
  * freezing it on every request) keeps it as authenticated whatever a
  * handler does with what it got.
  */
-export function copyContext(context: OidcUserContext): OidcUserContext {
-  const { sub, userId, userRole, roles, permissions, features, email, name, org_id } = context;
-  const copy: OidcUserContext = { sub, userId, userRole, roles: [...roles], permissions: [...permissions], features: safeCopy(features) as OidcFeatures, email, name };
+export function copyContext(context: AuthenticatedUserContext): AuthenticatedUserContext {
+  const { sub, iss, userId, userRole, roles, permissions, scopes, features, email, name, org_id } = context;
+  const copy: AuthenticatedUserContext = {
+    sub,
+    iss,
+    userId,
+    userRole,
+    roles: [...roles],
+    permissions: [...permissions],
+    scopes: [...scopes],
+    features: safeCopy(features) as OidcFeatures,
+    email,
+    name,
+  };
   if (org_id !== undefined) copy.org_id = org_id;
   return copy;
 }

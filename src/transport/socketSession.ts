@@ -209,8 +209,10 @@ class LiveSession {
     if (this.closed) return;
     try {
       const result = await this.deps.pipeline.authenticateRequest(() => presentedToken(isTokenObject(request) ? request.token : request, "auth:refresh token"), "socket");
-      if (result.context.sub !== this.current.context.sub) {
-        throw this.refused(new OidcError(ERR_AUTH_TOKEN_INVALID, { message: "The new token belongs to another subject", reason: "auth:refresh with a different sub" }));
+      // A subject is only unique per issuer: the same sub at another trusted issuer is someone else.
+      if (result.context.sub !== this.current.context.sub || result.context.iss !== this.current.context.iss) {
+        const reason = result.context.sub !== this.current.context.sub ? "auth:refresh with a different sub" : "auth:refresh with a different iss";
+        throw this.refused(new OidcError(ERR_AUTH_TOKEN_INVALID, { message: "The new token belongs to another subject", reason }));
       }
       for (const requirement of admissionsOf(this.socket)) {
         const unmet = requirement.unmet(result);

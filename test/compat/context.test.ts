@@ -43,25 +43,29 @@ const FULL_CONTEXT = {
   org_id: "org-42",
 };
 
+/** What 0.2 adds to every context: the issuer and the scopes (none in these tokens). */
+const beyond01 = (): { iss: string; scopes: string[] } => ({ iss: issuer.issuer, scopes: [] });
+const full = () => ({ ...FULL_CONTEXT, ...beyond01() });
+
 test("HTTP: every documented field, email, name and org_id are on the request and in getAuth()", async () => {
   const { status, body } = await httpWhoami(host.url, { authorization: `Bearer ${await issuer.mint(FULL)}` });
   expect(status).toBe(200);
-  expect(body).toEqual({ fields: FULL_CONTEXT, auth: FULL_CONTEXT });
+  expect(body).toEqual({ fields: FULL_CONTEXT, auth: full() });
 });
 
 test("Socket.IO: the same fields are on the socket and in getAuth()", async () => {
   const { echo, error } = await socketWhoami(host.url, "/chat", { token: await issuer.mint(FULL) });
   expect(error).toBeUndefined();
-  expect(echo).toEqual({ fields: FULL_CONTEXT, auth: FULL_CONTEXT });
+  expect(echo).toEqual({ fields: FULL_CONTEXT, auth: full() });
 });
 
 test("a token without email, name or org_id: email and name are null, org_id is absent, userRole falls back to \"user\"", async () => {
   const token = await issuer.mint({ sub: "bare" });
   const expected = { sub: "bare", userId: "bare", userRole: "user", roles: [], permissions: [], features: {}, email: null, name: null };
   const http = await httpWhoami(host.url, { authorization: `Bearer ${token}` });
-  expect(http.body).toEqual({ fields: expected, auth: expected });
+  expect(http.body).toEqual({ fields: expected, auth: { ...expected, ...beyond01() } });
   const socket = await socketWhoami(host.url, "/chat", { token });
-  expect(socket.echo).toEqual({ fields: expected, auth: expected });
+  expect(socket.echo).toEqual({ fields: expected, auth: { ...expected, ...beyond01() } });
 });
 
 test("org_id is only taken when it is a string (0.1.4 ignored other types); email and name likewise become null", async () => {

@@ -30,6 +30,9 @@ test("maps the full claim set to OidcUserContext (userId is sub), org_id include
     roles: ["admin", "user"],
     permissions: ["read", "write"],
     features: { maxProjects: 10 },
+    // Beyond 0.1.x: the issuer and the scopes (none in this token).
+    iss: issuer.issuer,
+    scopes: [],
   };
   expect(await verifyOidcToken(token, config)).toStrictEqual(expected);
   expect((await verifyOidcToken(await issuer.mint({ org_id: "org-1" }), config)).org_id).toBe("org-1");

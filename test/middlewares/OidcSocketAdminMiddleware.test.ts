@@ -20,7 +20,7 @@ const socketWith = (result?: { roles: string[]; localRole?: string; roleSource?:
   const socket = { nsp: { name: "/admin" }, handshake: {} } as unknown as Socket;
   if (result) {
     const auth: AuthResult = {
-      context: { sub: "s", userId: "u", userRole: result.localRole ?? result.roles[0] ?? "user", roles: result.roles, permissions: [], features: {}, email: null, name: null },
+      context: { sub: "s", iss: "i", userId: "u", userRole: result.localRole ?? result.roles[0] ?? "user", roles: result.roles, permissions: [], scopes: [], features: {}, email: null, name: null },
       claims: { sub: "s", iss: "i", exp: 1 },
       localRole: result.localRole,
       roleSource: result.roleSource,

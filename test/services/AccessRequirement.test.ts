@@ -1,9 +1,9 @@
 import { describe, expect, test } from "@jest/globals";
 import type { AuthResult, RoleSource } from "../../src/index.js";
-import { holdsRole, permissionRequirement, roleRequirement } from "../../src/services/AccessRequirement.js";
+import { holdsRole, permissionRequirement, roleRequirement, scopeRequirement } from "../../src/services/AccessRequirement.js";
 
 const auth = (roles: string[], permissions: string[], localRole?: string, roleSource?: RoleSource): AuthResult => ({
-  context: { sub: "s", userId: "s", userRole: localRole ?? roles[0] ?? "user", roles, permissions, features: {}, email: null, name: null },
+  context: { sub: "s", iss: "i", userId: "s", userRole: localRole ?? roles[0] ?? "user", roles, permissions, scopes: [], features: {}, email: null, name: null },
   claims: { sub: "s", iss: "i", exp: 0 },
   localRole,
   roleSource,
@@ -67,5 +67,39 @@ describe("permissionRequirement", () => {
   test("bad input is a TypeError naming the option", () => {
     expect(() => permissionRequirement([])).toThrow("permissions must list at least one name");
     expect(() => permissionRequirement(["r"], "most" as "all")).toThrow('mode must be "all" or "any"');
+  });
+});
+
+describe("scopeRequirement", () => {
+  const withScopes = (scopes: string[]): AuthResult => {
+    const base = auth([], []);
+    return { ...base, context: { ...base.context, scopes } };
+  };
+
+  test("mode all (default): names exactly the missing scopes; carries the required ones for the challenge", () => {
+    const requirement = scopeRequirement(["notes:read", "notes:write"]);
+    expect(requirement.scope).toBe("notes:read notes:write");
+    expect(requirement.unmet(withScopes(["notes:read", "notes:write", "x"]))).toBeUndefined();
+    expect(requirement.unmet(withScopes(["notes:read"]))).toBe('Missing scope: "notes:write"');
+    expect(requirement.unmet(withScopes([]))).toBe('Missing scopes: "notes:read", "notes:write"');
+  });
+
+  test("mode any: one is enough", () => {
+    const requirement = scopeRequirement(["a", "b"], "any");
+    expect(requirement.unmet(withScopes(["b"]))).toBeUndefined();
+    expect(requirement.unmet(withScopes(["c"]))).toBe('One of the scopes "a", "b" is required');
+  });
+
+  test("roles and permissions are not scopes", () => {
+    const base = auth(["notes:read"], ["notes:read"]);
+    expect(scopeRequirement("notes:read").unmet(base)).toBe('Missing scope: "notes:read"');
+  });
+
+  test.each([[[]], [[""]], [["a b"]], [['a"']], [["a\\b"]], [["é"]], [[1]]])("%j is refused when the guard is made", (scopes) => {
+    expect(() => scopeRequirement(scopes as string[])).toThrow(TypeError);
+  });
+
+  test("an unknown mode is refused", () => {
+    expect(() => scopeRequirement("a", "some" as "any")).toThrow(/mode/);
   });
 });

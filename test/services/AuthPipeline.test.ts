@@ -60,7 +60,7 @@ describe("success", () => {
     const result = await pipeline.authenticateRequest(() => TOKEN, "http");
     expect(verifier.verify).toHaveBeenCalledWith(TOKEN);
     expect(provisioner.findOrCreate).toHaveBeenCalledWith("alice", { email: "alice@example.com", name: "Alice", iss: "https://auth.example.com" });
-    expect(result.context).toEqual({ sub: "alice", userId: "7", userRole: "editor", roles: ["admin"], permissions: ["read"], features: { beta: true }, email: "alice@example.com", name: "Alice" });
+    expect(result.context).toEqual({ sub: "alice", iss: "https://auth.example.com", userId: "7", userRole: "editor", roles: ["admin"], permissions: ["read"], scopes: [], features: { beta: true }, email: "alice@example.com", name: "Alice" });
     expect(result.localRole).toBe("editor");
     expect(result.claims).toBe(CLAIMS);
   });

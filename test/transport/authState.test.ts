@@ -3,7 +3,7 @@ import type { AuthResult } from "../../src/services/AuthPipeline.js";
 import { attachAuth, readAuth } from "../../src/transport/authState.js";
 
 const result = (roles: string[], localRole?: string): AuthResult => ({
-  context: { sub: "s", userId: "u", userRole: localRole ?? roles[0] ?? "user", roles, permissions: [], features: {}, email: null, name: null },
+  context: { sub: "s", iss: "i", userId: "u", userRole: localRole ?? roles[0] ?? "user", roles, permissions: [], scopes: [], features: {}, email: null, name: null },
   claims: { sub: "s", iss: "i", exp: 1 },
   localRole,
 });

@@ -11,6 +11,7 @@ import { shareRecurringStrings } from "./sharedStrings.js";
 import { checkNumericDates } from "./numericDate.js";
 import { claimFault, tokenFault } from "./tokenFault.js";
 import type { KeySetRegistry } from "../keys/KeySetRegistry.js";
+import { issuerView, trustedIssuers, unverifiedIssuer } from "../keys/trustedIssuers.js";
 import type { VerifiedTokenCache } from "./VerifiedTokenCache.js";
 
 /** Verifies a raw JWT and returns its claims, or throws an `OidcError`. */
@@ -49,30 +50,35 @@ export class JwksVerifier implements TokenVerifier {
     @inject(TOKENS.VerifiedTokenCache) private readonly cache: VerifiedTokenCache,
   ) {}
 
-  /** Validates the configuration and loads the JWKS. */
+  /** Validates the configuration and loads the JWKS of every trusted issuer (discovering it first where configured). */
   async ready(): Promise<void> {
-    await this.keySets.get(this.configService.get()).ready();
+    const issuers = trustedIssuers(this.configService.get());
+    await Promise.all(issuers.map(async (issuer) => (await this.keySets.keySetFor(issuer)).ready()));
   }
 
   async verify(token: string): Promise<VerifiedClaims> {
-    const config = this.configService.get();
+    const settings = this.configService.get();
     // Size is checked before anything else, even the cache lookup.
-    if (typeof token !== "string" || token.length > config.maxTokenBytes) throw invalid(`token longer than ${config.maxTokenBytes} bytes`, errors.JWSInvalid);
-    const keySet = this.keySets.get(config);
+    if (typeof token !== "string" || token.length > settings.maxTokenBytes) throw invalid(`token longer than ${settings.maxTokenBytes} bytes`, errors.JWSInvalid);
+    // The issuer whose keys and rules apply: the only one, or the one the unverified iss names.
+    const several = trustedIssuers(settings).length > 1;
+    const config = several ? selectIssuer(settings, token) : settings;
+    let keySet = this.keySets.current(config);
 
-    let cached = this.cache.get(token, config);
-    if (cached !== undefined && !keySet.fresh) {
+    let cached = keySet && this.cache.get(token, config);
+    if (cached !== undefined && keySet !== undefined && !keySet.fresh) {
       // Aged keys are refreshed as on a full verification; the refresh may drop the key and with it this entry.
       await keySet.refreshIfAged();
       cached = this.cache.get(token, config);
     }
     if (cached !== undefined) return cached;
 
-    if (!COMPACT_JWS.test(token)) {
-      throw invalid(JWE_SHAPE.test(token) ? "a JWE (five parts), not a compact JWS: only signed JWTs are accepted" : "not a compact JWS (three base64url parts)", errors.JWSInvalid);
-    }
+    if (!several) checkShape(token);
     const [encodedHeader = "", encodedPayload = "", encodedSignature = ""] = token.split(".");
     const header = parseHeader(config, token);
+    // A token naming another issuer is refused before any key or metadata is fetched.
+    if (!several) checkUnverifiedIssuer(config, encodedPayload);
+    keySet ??= await this.keySets.keySetFor(config);
     const key = await keySet.getKey(header.alg, header.kid);
     const signingInput = Buffer.from(`${encodedHeader}.${encodedPayload}`, "latin1");
     if (!(await verifyJwsSignature(header.alg, key, signingInput, Buffer.from(encodedSignature, "base64url")))) {
@@ -88,6 +94,43 @@ export class JwksVerifier implements TokenVerifier {
     this.cache.set(token, config, { claims, keySet, key, acceptedUntilMs: acceptedUntilMs(config, claims) });
     return claims;
   }
+}
+
+function checkShape(token: string): void {
+  if (!COMPACT_JWS.test(token)) {
+    throw invalid(JWE_SHAPE.test(token) ? "a JWE (five parts), not a compact JWS: only signed JWTs are accepted" : "not a compact JWS (three base64url parts)", errors.JWSInvalid);
+  }
+}
+
+/** The refusal of an unverified `iss`, as jose's claim rules would word it (`verifyOidcToken` throws the jose error). */
+function issuerFault(payload: Record<string, unknown>, iss: unknown, detail = ""): OidcError {
+  const missing = iss === undefined;
+  const message = missing ? 'missing required "iss" claim' : 'unexpected "iss" claim value';
+  return tokenFault(new errors.JWTClaimValidationFailed(message, payload, "iss", missing ? "missing" : "check_failed"), `ERR_JWT_CLAIM_VALIDATION_FAILED: ${message}${detail}`);
+}
+
+/**
+ * With several trusted issuers: the view of the one the token's unverified
+ * `iss` names exactly. Any other token is refused here, before any network
+ * I/O, and no URL is ever taken from it.
+ */
+function selectIssuer(settings: ResolvedOidcConfig, token: string): ResolvedOidcConfig {
+  checkShape(token);
+  const { payload, iss } = unverifiedIssuer(token.slice(token.indexOf(".") + 1, token.lastIndexOf(".")));
+  if (payload === undefined) throw invalid("JWT Claims Set must be a top-level JSON object");
+  const view = issuerView(settings, iss);
+  if (view === undefined) throw issuerFault(payload, iss, iss === undefined ? "" : `: ${JSON.stringify(iss).slice(0, 200)} is not a trusted issuer`);
+  return view;
+}
+
+/**
+ * With one trusted issuer: a payload naming another `iss` (or none) is
+ * refused before the key lookup, which could fetch the JWKS. A payload
+ * that is not a JSON object is left to the claim rules after the signature.
+ */
+function checkUnverifiedIssuer(config: ResolvedOidcConfig, encodedPayload: string): void {
+  const { payload, iss } = unverifiedIssuer(encodedPayload);
+  if (payload !== undefined && iss !== config.issuer) throw issuerFault(payload, iss);
 }
 
 type Header = ProtectedHeaderParameters & { alg: string; kid: string | undefined };

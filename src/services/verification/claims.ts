@@ -1,4 +1,5 @@
-import type { LocalUser, OidcFeatures, OidcUserContext, UserProfile, VerifiedClaims } from "../../types.js";
+import type { AuthenticatedUserContext, LocalUser, OidcFeatures, UserProfile, VerifiedClaims } from "../../types.js";
+import { scopesFromClaims } from "./scopes.js";
 
 /** Keys that must never be copied from a token into an object (prototype pollution). */
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
@@ -49,23 +50,26 @@ export function localRoleOf(user: LocalUser | null | undefined): string | undefi
   return typeof user?.role === "string" && user.role !== "" ? user.role : undefined;
 }
 
-type ClaimedAccess = Pick<OidcUserContext, "roles" | "permissions" | "features">;
+type ClaimedAccess = Pick<AuthenticatedUserContext, "roles" | "permissions" | "scopes" | "features">;
 
 function claimedAccess(claims: VerifiedClaims): ClaimedAccess {
   return {
     roles: stringArray(claims.roles),
     permissions: stringArray(claims.permissions),
+    scopes: scopesFromClaims(claims),
     features: isPlainObject(claims.features) ? (safeCopy(claims.features) as OidcFeatures) : {},
   };
 }
 
-function contextOf(claims: VerifiedClaims, user: LocalUser | null | undefined, access: ClaimedAccess): OidcUserContext {
-  const context: OidcUserContext = {
+function contextOf(claims: VerifiedClaims, user: LocalUser | null | undefined, access: ClaimedAccess): AuthenticatedUserContext {
+  const context: AuthenticatedUserContext = {
     sub: claims.sub,
+    iss: claims.iss,
     userId: user?.id !== undefined && user.id !== null && user.id !== "" ? String(user.id) : claims.sub,
     userRole: localRoleOf(user) ?? access.roles[0] ?? "user",
     roles: access.roles,
     permissions: access.permissions,
+    scopes: access.scopes,
     features: access.features,
     email: typeof claims.email === "string" ? claims.email : null,
     name: typeof claims.name === "string" ? claims.name : null,
@@ -79,7 +83,7 @@ function contextOf(claims: VerifiedClaims, user: LocalUser | null | undefined, a
  * Builds the context put on the request/socket. Claims of the wrong shape
  * degrade to empty values instead of failing. The caller owns the result.
  */
-export function buildUserContext(claims: VerifiedClaims, user: LocalUser | null | undefined): OidcUserContext {
+export function buildUserContext(claims: VerifiedClaims, user: LocalUser | null | undefined): AuthenticatedUserContext {
   return contextOf(claims, user, claimedAccess(claims));
 }
 
@@ -96,7 +100,7 @@ const frozenAccess = new WeakMap<VerifiedClaims, ClaimedAccess>();
  * and shared between the requests presenting the same frozen claims. The
  * transports hand out copies of it (see `copyContext`).
  */
-export function recordedUserContext(claims: VerifiedClaims, user: LocalUser | null | undefined): OidcUserContext {
+export function recordedUserContext(claims: VerifiedClaims, user: LocalUser | null | undefined): AuthenticatedUserContext {
   if (!Object.isFrozen(claims)) return contextOf(claims, user, deepFreeze(claimedAccess(claims)));
   let access = frozenAccess.get(claims);
   if (access === undefined) frozenAccess.set(claims, (access = deepFreeze(claimedAccess(claims))));

@@ -71,7 +71,7 @@ describe("buildUserContext: features", () => {
 describe("buildUserContext: userId and userRole fallbacks", () => {
   test("the local user's id and role win", () => {
     const context = buildUserContext(claims({ roles: ["admin"] }), { id: "local-9", role: "editor" });
-    expect(context).toEqual({ sub: "sub-1", userId: "local-9", userRole: "editor", roles: ["admin"], permissions: [], features: {}, email: null, name: null });
+    expect(context).toEqual({ sub: "sub-1", iss: "https://auth.example.com", userId: "local-9", userRole: "editor", roles: ["admin"], permissions: [], scopes: [], features: {}, email: null, name: null });
   });
 
   test("a numeric local id becomes a string (0 included)", () => {
