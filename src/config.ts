@@ -43,6 +43,16 @@ export interface ResolvedOidcConfig {
   clockToleranceSeconds: number;
   /** Refuse tokens whose `iat` is older than this (`AUTH_SERVICE_MAX_TOKEN_AGE`); off by default. */
   maxTokenAgeSeconds: number | undefined;
+  /**
+   * Longest lifetime a token may have (`AUTH_SERVICE_MAX_TOKEN_LIFETIME`), default 86400 (one day):
+   * `exp` − `iat` above it (or, without `iat`, `exp` further ahead than it) is refused. Revocations
+   * are kept this long plus the clock tolerance, so no token they match can outlive them.
+   */
+  maxTokenLifetimeSeconds: number;
+  /** The `aud` back-channel logout tokens must carry: the app's client id at the issuer (`AUTH_SERVICE_LOGOUT_AUDIENCE`); default `appSlug`. */
+  logoutAudience: string;
+  /** Require header `typ: logout+jwt` on logout tokens (`AUTH_SERVICE_LOGOUT_REQUIRE_TYP`), default false (an untyped or `JWT`-typed one is accepted). */
+  logoutRequireTyp: boolean;
   /** Required header `typ` values, e.g. `["at+jwt"]` (`AUTH_SERVICE_TOKEN_TYPES`); empty = any. */
   tokenTypes: string[];
   /** Required `azp`/`client_id` values (`AUTH_SERVICE_AUTHORIZED_PARTIES`); empty = not checked. */
@@ -71,6 +81,18 @@ export interface ResolvedOidcConfig {
   /** Longest a verified token is served from the cache (`AUTH_SERVICE_TOKEN_CACHE_TTL`), default 300; never past its `exp`. */
   tokenCacheTtlSeconds: number;
   /**
+   * Several nodes (`ioserver-oidc/redis`): how long a node cut off from
+   * Redis keeps answering from the revocations it knows before
+   * `revocationStalePolicy` applies (`AUTH_SERVICE_REVOCATION_MAX_STALENESS`), default 60.
+   */
+  revocationMaxStalenessSeconds: number;
+  /**
+   * Past that staleness (`AUTH_SERVICE_REVOCATION_STALE_POLICY`): `"refuse"`
+   * (default) answers 503 `ERR_AUTH_UNAVAILABLE`, `"serve"` keeps
+   * serving from the last known revocations.
+   */
+  revocationStalePolicy: RevocationStalePolicy;
+  /**
    * What every role check (`OidcHttpAdminMiddleware`, `OidcSocketAdminMiddleware`,
    * `requireRoles`) reads (`AUTH_SERVICE_ROLE_SOURCE`): `"token"` (default, 0.1.x's
    * rule) the token's `roles` claim only; `"local-first"` the provisioner's role when
@@ -86,6 +108,10 @@ export type RoleSource = (typeof ROLE_SOURCES)[number];
 /** The values `AUTH_SERVICE_SOCKET_EXPIRY` accepts. */
 export const SOCKET_EXPIRY_POLICIES = Object.freeze(["disconnect", "ignore"] as const);
 export type SocketExpiryPolicy = (typeof SOCKET_EXPIRY_POLICIES)[number];
+
+/** The values `AUTH_SERVICE_REVOCATION_STALE_POLICY` accepts. */
+export const REVOCATION_STALE_POLICIES = Object.freeze(["refuse", "serve"] as const);
+export type RevocationStalePolicy = (typeof REVOCATION_STALE_POLICIES)[number];
 
 /** Defaults of the settings a live socket needs even when no configuration could be read (a host's own verifier). */
 export const SESSION_DEFAULTS: Readonly<Pick<ResolvedOidcConfig, "socketExpiry" | "clockToleranceSeconds">> = Object.freeze({
@@ -152,6 +178,9 @@ const SETTINGS: { [K in keyof ResolvedOidcConfig]-?: Setting<K> } = {
   algorithms: { env: "AUTH_SERVICE_ALGORITHMS", parse: list as Parser<SupportedAlgorithm[]> },
   clockToleranceSeconds: { env: "AUTH_SERVICE_CLOCK_TOLERANCE", parse: seconds },
   maxTokenAgeSeconds: { env: "AUTH_SERVICE_MAX_TOKEN_AGE", parse: seconds },
+  maxTokenLifetimeSeconds: { env: "AUTH_SERVICE_MAX_TOKEN_LIFETIME", parse: seconds },
+  logoutAudience: { env: "AUTH_SERVICE_LOGOUT_AUDIENCE", parse: text },
+  logoutRequireTyp: { env: "AUTH_SERVICE_LOGOUT_REQUIRE_TYP", parse: bool },
   tokenTypes: { env: "AUTH_SERVICE_TOKEN_TYPES", parse: list },
   authorizedParties: { env: "AUTH_SERVICE_AUTHORIZED_PARTIES", parse: list },
   maxTokenBytes: { env: "AUTH_SERVICE_MAX_TOKEN_BYTES", parse: count },
@@ -163,6 +192,8 @@ const SETTINGS: { [K in keyof ResolvedOidcConfig]-?: Setting<K> } = {
   socketExpiry: { env: "AUTH_SERVICE_SOCKET_EXPIRY", parse: oneOf(SOCKET_EXPIRY_POLICIES) },
   tokenCacheSize: { env: "AUTH_SERVICE_TOKEN_CACHE_SIZE", parse: count },
   tokenCacheTtlSeconds: { env: "AUTH_SERVICE_TOKEN_CACHE_TTL", parse: seconds },
+  revocationMaxStalenessSeconds: { env: "AUTH_SERVICE_REVOCATION_MAX_STALENESS", parse: seconds },
+  revocationStalePolicy: { env: "AUTH_SERVICE_REVOCATION_STALE_POLICY", parse: oneOf(REVOCATION_STALE_POLICIES) },
   discovery: { env: "AUTH_SERVICE_DISCOVERY", parse: bool },
   // Completed and checked by validate(), like a programmatic list.
   issuers: { env: "AUTH_SERVICE_ISSUERS", parse: parseIssuersJson as unknown as Parser<readonly ResolvedTrustedIssuer[]> },
@@ -221,7 +252,9 @@ function validate(input: Partial<ResolvedOidcConfig> | OidcConfig, nameOf: (fiel
   // Programmatic input is not typed at run time: "false" (a string) must not pass for true.
   const allowInsecureHttp = input.allowInsecureHttp ?? false;
   if (typeof allowInsecureHttp !== "boolean") fail(nameOf("allowInsecureHttp"), `must be true or false (got ${JSON.stringify(allowInsecureHttp)})`);
-  const optionalText = (field: "jwksUri" | "issuer" | "audience"): string | undefined => {
+  const logoutRequireTyp = input.logoutRequireTyp ?? false;
+  if (typeof logoutRequireTyp !== "boolean") fail(nameOf("logoutRequireTyp"), `must be true or false (got ${JSON.stringify(logoutRequireTyp)})`);
+  const optionalText = (field: "jwksUri" | "issuer" | "audience" | "logoutAudience"): string | undefined => {
     const value: unknown = input[field];
     if (value === undefined || value === null) return undefined;
     return typeof value === "string" ? value.trim() : fail(nameOf(field), `must be a string (got ${typeof value})`);
@@ -281,6 +314,11 @@ function validate(input: Partial<ResolvedOidcConfig> | OidcConfig, nameOf: (fiel
     fail(nameOf("socketExpiry"), `must be one of ${SOCKET_EXPIRY_POLICIES.join(", ")} (got "${String(socketExpiry)}")`);
   }
 
+  const revocationStalePolicy = input.revocationStalePolicy ?? "refuse";
+  if (!(REVOCATION_STALE_POLICIES as readonly string[]).includes(revocationStalePolicy)) {
+    fail(nameOf("revocationStalePolicy"), `must be one of ${REVOCATION_STALE_POLICIES.join(", ")} (got "${String(revocationStalePolicy)}")`);
+  }
+
   const audience = optionalText("audience") || appSlug;
   const tokenTypes = strings("tokenTypes");
   const issuers = resolveIssuerList(input.issuers, {
@@ -309,6 +347,10 @@ function validate(input: Partial<ResolvedOidcConfig> | OidcConfig, nameOf: (fiel
     algorithms: [...algorithms],
     clockToleranceSeconds: num("clockToleranceSeconds", SESSION_DEFAULTS.clockToleranceSeconds, 60),
     maxTokenAgeSeconds: input.maxTokenAgeSeconds === undefined ? undefined : num("maxTokenAgeSeconds", 0),
+    // Under a minute no real issuer fits; a revocation must outlive every token it can match.
+    maxTokenLifetimeSeconds: num("maxTokenLifetimeSeconds", 86_400, Number.MAX_SAFE_INTEGER, 60),
+    logoutAudience: optionalText("logoutAudience") || appSlug,
+    logoutRequireTyp,
     tokenTypes,
     authorizedParties: strings("authorizedParties"),
     maxTokenBytes,
@@ -321,6 +363,8 @@ function validate(input: Partial<ResolvedOidcConfig> | OidcConfig, nameOf: (fiel
     socketExpiry,
     tokenCacheSize: wholeNumber("tokenCacheSize", 10_000),
     tokenCacheTtlSeconds: num("tokenCacheTtlSeconds", 300),
+    revocationMaxStalenessSeconds: num("revocationMaxStalenessSeconds", 60),
+    revocationStalePolicy,
     roleSource,
   }) as ResolvedOidcConfig;
 }

@@ -5,6 +5,7 @@ import { ERR_AUTH_MISCONFIGURED, ERR_AUTH_UNAVAILABLE, OidcError } from "../src/
 import { TestIssuer } from "../src/testing/TestIssuer.js";
 import { TOKENS } from "../src/tokens.js";
 import { verifyOidcToken } from "../src/verifyOidcToken.js";
+import { revoke } from "../src/revoke.js";
 import { captureLogger } from "./fixtures/doubles.js";
 
 let issuer: TestIssuer;
@@ -80,4 +81,15 @@ test("shares the container's key set with the middlewares: one JWKS fetch for bo
   await scopeFor(container, {}).resolve(TOKENS.AuthPipeline).authenticateRequest(() => token, "http");
   await verifyOidcToken(await issuer.mint(), { authServiceUrl: issuer.url, appSlug: "worker-app" }, container);
   expect(issuer.jwksRequests - before).toBe(1);
+});
+
+test("honours the container's revocations: a revoked token rejects with OidcError ERR_AUTH_TOKEN_INVALID, saying so", async () => {
+  const container = isolated();
+  const token = await issuer.mint({ sub: "job-8", sid: "worker-session" });
+  const config = { authServiceUrl: issuer.url, appSlug: "worker-app" };
+  await expect(verifyOidcToken(token, config, container)).resolves.toMatchObject({ sub: "job-8" });
+  await revoke({ sid: "worker-session" }, { container });
+  const error = await verifyOidcToken(token, config, container).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(OidcError);
+  expect(error).toMatchObject({ code: "ERR_AUTH_TOKEN_INVALID", message: "The access token has been revoked" });
 });

@@ -18,7 +18,10 @@ import type { AuthenticatedUserContext, VerifiedClaims } from "../types.js";
 import { localRoleOf, profileFromClaims, recordedUserContext } from "./verification/claims.js";
 import type { TokenVerifier } from "./verification/JwksVerifier.js";
 import type { UserProvisioner } from "./UserProvisioner.js";
+import type { Clock } from "./Clock.js";
+import { REVOKED, type RevocationStore } from "./sessions/RevocationStore.js";
 import { checkProvisionedUser } from "./provisionedUser.js";
+import { publishAuthenticated, publishRefused } from "./diagnostics.js";
 
 /** The outcome of a successful authentication. */
 export interface AuthResult {
@@ -32,7 +35,8 @@ export interface AuthResult {
 
 /**
  * The one authentication pipeline both transports share:
- * verify → provision → refuse disabled users → build the context.
+ * verify → refuse revoked tokens → provision → refuse disabled users →
+ * build the context.
  * It knows nothing of HTTP or Socket.IO; the adapters only extract the
  * token and report the outcome.
  */
@@ -42,6 +46,8 @@ export class AuthPipeline {
     @inject(TOKENS.JwksVerifier) private readonly verifier: TokenVerifier,
     @inject(TOKENS.UserProvisioner) private readonly provisioner: UserProvisioner,
     @inject(TOKENS.Logger) private readonly logger: Logger,
+    @inject(TOKENS.RevocationStore) private readonly revocations: RevocationStore,
+    @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.ConfigService) private readonly config: ConfigService,
   ) {}
 
@@ -61,6 +67,8 @@ export class AuthPipeline {
       const token = extract();
       if (token === undefined || token === "") throw new OidcError(ERR_AUTH_TOKEN_REQUIRED);
       const claims = await this.verify(token);
+      // After the verifier, so a token its cache answered for is checked too; in-process, no I/O.
+      if (this.revocations.isRevoked(claims, this.clock.now())) throw new OidcError(ERR_AUTH_TOKEN_INVALID, REVOKED);
       let answer;
       try {
         answer = await this.provisioner.findOrCreate(claims.sub, profileFromClaims(claims));
@@ -70,11 +78,13 @@ export class AuthPipeline {
       // An answer of another shape, or with a disabled flag under another name, refuses (fail closed).
       const user = checkProvisionedUser(answer);
       if (user?.isDisabled) throw new OidcError(ERR_USER_DISABLED, { reason: "provisioner reports the account disabled" });
+      publishAuthenticated(transport, claims);
       // The recorded identity: the transports only hand out copies of it (attachAuth, getAuth), so no handler can change it.
       return Object.freeze({ context: recordedUserContext(claims, user), claims, localRole: localRoleOf(user), roleSource: this.roleSource() });
     } catch (error) {
       const refusal = clientSafe(toOidcError(error, ERR_AUTH_TOKEN_INVALID));
       logRefusal(this.logger, refusal, { transport });
+      publishRefused(transport, refusal);
       throw refusal;
     }
   }

@@ -73,17 +73,18 @@ export const tokenDates = (now: number): fc.Arbitrary<TokenDates> =>
 /**
  * The model: every date present is a NumericDate in range, and the token
  * is in time at `now` with `tolerance` (exp after now − tolerance, nbf and
- * iat not after now + tolerance). Times are compared away from the
- * boundaries the generator cannot hit exactly.
+ * iat not after now + tolerance), and it lives at most `maxLifetime`
+ * (exp − iat; without iat, exp − now within maxLifetime + tolerance). Times
+ * are compared away from the boundaries the generator cannot hit exactly.
  */
-export function datesMayBeAccepted(dates: TokenDates, now: number, tolerance: number): boolean {
+export function datesMayBeAccepted(dates: TokenDates, now: number, tolerance: number, maxLifetime = 86_400): boolean {
   const present = [dates.exp, dates.nbf, dates.iat].filter((d): d is Spelling => d !== undefined);
   if (!present.every(inRange)) return false;
   const value = (s: Spelling): number => Number(spell(s));
   if (!(value(dates.exp) > now - tolerance)) return false;
   if (dates.nbf !== undefined && value(dates.nbf) > now + tolerance) return false;
   if (dates.iat !== undefined && value(dates.iat) > now + tolerance) return false;
-  return true;
+  return dates.iat !== undefined ? value(dates.exp) - value(dates.iat) <= maxLifetime : value(dates.exp) - now <= maxLifetime + tolerance;
 }
 
 /** The claims set as JSON text, the dates spelled verbatim. */
