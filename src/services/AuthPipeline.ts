@@ -69,14 +69,15 @@ export class AuthPipeline {
       const claims = await this.verify(token);
       // After the verifier, so a token its cache answered for is checked too; in-process, no I/O.
       if (this.revocations.isRevoked(claims, this.clock.now())) throw new OidcError(ERR_AUTH_TOKEN_INVALID, REVOKED);
-      let answer;
+      let user;
       try {
-        answer = await this.provisioner.findOrCreate(claims.sub, profileFromClaims(claims));
+        const answer = await this.provisioner.findOrCreate(claims.sub, profileFromClaims(claims));
+        // An answer of another shape, or with a disabled flag under another name, refuses (fail closed);
+        // one that throws while it is read (an entity's getter) is the provisioner's fault too, not the token's.
+        user = checkProvisionedUser(answer);
       } catch (error) {
         throw toOidcError(error, ERR_USER_PROVISION_FAILED);
       }
-      // An answer of another shape, or with a disabled flag under another name, refuses (fail closed).
-      const user = checkProvisionedUser(answer);
       if (user?.isDisabled) throw new OidcError(ERR_USER_DISABLED, { reason: "provisioner reports the account disabled" });
       publishAuthenticated(transport, claims);
       // The recorded identity: the transports only hand out copies of it (attachAuth, getAuth), so no handler can change it.
