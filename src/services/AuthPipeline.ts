@@ -15,7 +15,7 @@ import type { RoleSource } from "../config.js";
 import { TOKENS } from "../tokens.js";
 import type { ConfigService } from "./ConfigService.js";
 import type { AuthenticatedUserContext, VerifiedClaims } from "../types.js";
-import { buildUserContext, localRoleOf, profileFromClaims } from "./verification/claims.js";
+import { localRoleOf, profileFromClaims, recordedUserContext } from "./verification/claims.js";
 import type { TokenVerifier } from "./verification/JwksVerifier.js";
 import type { UserProvisioner } from "./UserProvisioner.js";
 import type { Clock } from "./Clock.js";
@@ -82,7 +82,7 @@ export class AuthPipeline {
       if (user?.isDisabled) throw new OidcError(ERR_USER_DISABLED, { reason: "provisioner reports the account disabled" });
       publishAuthenticated(transport, claims);
       // The recorded identity: the transports only hand out copies of it (attachAuth, getAuth), so no handler can change it.
-      return Object.freeze({ context: buildUserContext(claims, user), claims, localRole: localRoleOf(user), roleSource: this.roleSource() });
+      return Object.freeze({ context: recordedUserContext(claims, user), claims, localRole: localRoleOf(user), roleSource: this.roleSource() });
     } catch (error) {
       const refusal = clientSafe(toOidcError(error, ERR_AUTH_TOKEN_INVALID));
       if (refusal.detail?.kind === "settings") logSettingRefusal(this.logger, this.clock, refusal, transport);

@@ -22,7 +22,9 @@ export function authorizationHeader(request: RawRequest): string | undefined {
   const raw = request.rawHeaders ?? [];
   let seen = 0;
   for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]?.toLowerCase() === "authorization") seen += 1;
+    const name = raw[i];
+    // Most names are of another length: only those of 13 characters are lowercased and compared.
+    if (name?.length === 13 && name.toLowerCase() === "authorization") seen += 1;
   }
   if (seen > 1) throw new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: "more than one Authorization header" });
   return request.headers.authorization;

@@ -23,6 +23,7 @@ import {
   tokenFailure,
   type TokenHeader,
 } from "./rules.js";
+import { shareRecurringStrings } from "./sharedStrings.js";
 import type { KeySetRegistry } from "../keys/KeySetRegistry.js";
 import { issuerView, trustedIssuers, unverifiedIssuer } from "../keys/trustedIssuers.js";
 import type { VerifiedTokenCache } from "./VerifiedTokenCache.js";
@@ -99,6 +100,8 @@ export class JwksVerifier implements TokenVerifier {
     if (isRuleFailure(payload)) throw refusal(payload);
     const subject: ClaimsUnderTest = { header, payload, nowMs };
     for (const rule of CLAIM_RULES) refuseOn(rule.check(subject, config));
+    // Claims the cache keeps share their recurring names with the other entries.
+    if (config.tokenCacheSize > 0) shareRecurringStrings(payload);
     const claims = deepFreeze(payload) as VerifiedClaims;
     this.cache.set(token, config, { claims, keySet, key, acceptedUntilMs: acceptedUntilMs(config, claims) });
     return claims;
