@@ -5,6 +5,7 @@ import { OidcHttpAdminMiddleware } from "./middlewares/OidcHttpAdminMiddleware.j
 import { OidcSocketAdminMiddleware } from "./middlewares/OidcSocketAdminMiddleware.js";
 import { OidcSocketMiddleware } from "./middlewares/OidcSocketMiddleware.js";
 import { guardFactories, type OidcGuardFactories } from "./middlewares/guardFactories.js";
+import { OidcBackChannelLogoutController } from "./middlewares/OidcBackChannelLogoutController.js";
 
 /** The IOServer classes of the package, and the guard factories, bound to one container. */
 export interface BoundOidcClasses extends OidcGuardFactories {
@@ -13,10 +14,11 @@ export interface BoundOidcClasses extends OidcGuardFactories {
   OidcSocketMiddleware: typeof OidcSocketMiddleware;
   OidcSocketAdminMiddleware: typeof OidcSocketAdminMiddleware;
   OidcHttpAdminMiddleware: typeof OidcHttpAdminMiddleware;
+  OidcBackChannelLogoutController: typeof OidcBackChannelLogoutController;
 }
 
 /**
- * Makes the manager and middleware classes resolve from `container`
+ * Makes the manager, middleware and controller classes resolve from `container`
  * instead of the default `oidcContainer`. IOServer constructs middlewares
  * with no arguments, so the container travels on the class: two IOServer
  * instances in one process (or two tests) can each have their own bindings.
@@ -46,6 +48,9 @@ export function bindOidcMiddlewares(container: DependencyContainer): BoundOidcCl
       static override container = container;
     },
     OidcHttpAdminMiddleware: class extends OidcHttpAdminMiddleware {
+      static override container = container;
+    },
+    OidcBackChannelLogoutController: class extends OidcBackChannelLogoutController {
       static override container = container;
     },
     ...guardFactories(container),

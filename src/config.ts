@@ -27,6 +27,16 @@ export interface ResolvedOidcConfig {
   clockToleranceSeconds: number;
   /** Refuse tokens whose `iat` is older than this (`AUTH_SERVICE_MAX_TOKEN_AGE`); off by default. */
   maxTokenAgeSeconds: number | undefined;
+  /**
+   * Longest lifetime a token may have (`AUTH_SERVICE_MAX_TOKEN_LIFETIME`), default 86400 (one day):
+   * `exp` − `iat` above it (or, without `iat`, `exp` further ahead than it) is refused. Revocations
+   * are kept this long plus the clock tolerance, so no token they match can outlive them.
+   */
+  maxTokenLifetimeSeconds: number;
+  /** The `aud` back-channel logout tokens must carry: the app's client id at the issuer (`AUTH_SERVICE_LOGOUT_AUDIENCE`); default `appSlug`. */
+  logoutAudience: string;
+  /** Require header `typ: logout+jwt` on logout tokens (`AUTH_SERVICE_LOGOUT_REQUIRE_TYP`), default false (an untyped or `JWT`-typed one is accepted). */
+  logoutRequireTyp: boolean;
   /** Required header `typ` values, e.g. `["at+jwt"]` (`AUTH_SERVICE_TOKEN_TYPES`); empty = any. */
   tokenTypes: string[];
   /** Required `azp`/`client_id` values (`AUTH_SERVICE_AUTHORIZED_PARTIES`); empty = not checked. */
@@ -123,6 +133,9 @@ const SETTINGS: { [K in keyof ResolvedOidcConfig]-?: Setting<K> } = {
   algorithms: { env: "AUTH_SERVICE_ALGORITHMS", parse: list as Parser<SupportedAlgorithm[]> },
   clockToleranceSeconds: { env: "AUTH_SERVICE_CLOCK_TOLERANCE", parse: seconds },
   maxTokenAgeSeconds: { env: "AUTH_SERVICE_MAX_TOKEN_AGE", parse: seconds },
+  maxTokenLifetimeSeconds: { env: "AUTH_SERVICE_MAX_TOKEN_LIFETIME", parse: seconds },
+  logoutAudience: { env: "AUTH_SERVICE_LOGOUT_AUDIENCE", parse: text },
+  logoutRequireTyp: { env: "AUTH_SERVICE_LOGOUT_REQUIRE_TYP", parse: bool },
   tokenTypes: { env: "AUTH_SERVICE_TOKEN_TYPES", parse: list },
   authorizedParties: { env: "AUTH_SERVICE_AUTHORIZED_PARTIES", parse: list },
   maxTokenBytes: { env: "AUTH_SERVICE_MAX_TOKEN_BYTES", parse: count },
@@ -178,7 +191,9 @@ function validate(input: Partial<ResolvedOidcConfig>, nameOf: (field: keyof Reso
   // Programmatic input is not typed at run time: "false" (a string) must not pass for true.
   const allowInsecureHttp = input.allowInsecureHttp ?? false;
   if (typeof allowInsecureHttp !== "boolean") fail(nameOf("allowInsecureHttp"), `must be true or false (got ${JSON.stringify(allowInsecureHttp)})`);
-  const optionalText = (field: "jwksUri" | "issuer" | "audience"): string | undefined => {
+  const logoutRequireTyp = input.logoutRequireTyp ?? false;
+  if (typeof logoutRequireTyp !== "boolean") fail(nameOf("logoutRequireTyp"), `must be true or false (got ${JSON.stringify(logoutRequireTyp)})`);
+  const optionalText = (field: "jwksUri" | "issuer" | "audience" | "logoutAudience"): string | undefined => {
     const value: unknown = input[field];
     if (value === undefined || value === null) return undefined;
     return typeof value === "string" ? value.trim() : fail(nameOf(field), `must be a string (got ${typeof value})`);
@@ -249,6 +264,10 @@ function validate(input: Partial<ResolvedOidcConfig>, nameOf: (field: keyof Reso
     algorithms: [...algorithms],
     clockToleranceSeconds: num("clockToleranceSeconds", SESSION_DEFAULTS.clockToleranceSeconds, 60),
     maxTokenAgeSeconds: input.maxTokenAgeSeconds === undefined ? undefined : num("maxTokenAgeSeconds", 0),
+    // Under a minute no real issuer fits; a revocation must outlive every token it can match.
+    maxTokenLifetimeSeconds: num("maxTokenLifetimeSeconds", 86_400, Number.MAX_SAFE_INTEGER, 60),
+    logoutAudience: optionalText("logoutAudience") || appSlug,
+    logoutRequireTyp,
     tokenTypes: strings("tokenTypes"),
     authorizedParties: strings("authorizedParties"),
     maxTokenBytes,

@@ -11,6 +11,7 @@ import { AppHandleSessionRegistrar } from "./services/sessions/SocketSessionRegi
 import { AuthPipeline } from "./services/AuthPipeline.js";
 import { SocketServerRegistry } from "./services/sessions/SocketServerRegistry.js";
 import { RoomSessionRevoker } from "./services/sessions/SessionRevoker.js";
+import { MemoryRevocationStore } from "./services/sessions/MemoryRevocationStore.js";
 import { BoundedVerifiedTokenCache } from "./services/verification/VerifiedTokenCache.js";
 
 /**
@@ -20,7 +21,8 @@ import { BoundedVerifiedTokenCache } from "./services/verification/VerifiedToken
  * `bindOidcMiddlewares(container)`.
  *
  * Shared collaborators (config, key sets, verified-token cache, verifier,
- * logger, the Socket.IO server registry and the session revoker) are singletons
+ * logger, the revocation store, the Socket.IO server registry and the
+ * session revoker) are singletons
  * of this container; the appHandle adapters (provisioner, session
  * registrar) are container-scoped, so each middleware `handle(appHandle)`
  * gets its own, bound to that IOServer's appHandle.
@@ -44,6 +46,7 @@ export function createOidcContainer(): DependencyContainer {
   c.register(TOKENS.SocketSessionRegistrar, { useClass: AppHandleSessionRegistrar }, { lifecycle: Lifecycle.ContainerScoped });
   c.register(TOKENS.AuthPipeline, { useClass: AuthPipeline });
   c.register(TOKENS.SocketServerRegistry, { useFactory: instanceCachingFactory(() => new SocketServerRegistry()) });
+  c.register(TOKENS.RevocationStore, { useClass: MemoryRevocationStore }, { lifecycle: Lifecycle.Singleton });
   c.register(TOKENS.SessionRevoker, { useClass: RoomSessionRevoker }, { lifecycle: Lifecycle.Singleton });
   return c;
 }

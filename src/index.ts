@@ -6,6 +6,12 @@ export { OidcHttpMiddleware } from "./middlewares/OidcHttpMiddleware.js";
 export { OidcSocketMiddleware, type SocketNext } from "./middlewares/OidcSocketMiddleware.js";
 export { OidcSocketAdminMiddleware } from "./middlewares/OidcSocketAdminMiddleware.js";
 export { OidcHttpAdminMiddleware } from "./middlewares/OidcHttpAdminMiddleware.js";
+export {
+  OidcBackChannelLogoutController,
+  backChannelLogoutController,
+  BACKCHANNEL_LOGOUT_ROUTES,
+  type BackChannelLogoutRegistration,
+} from "./middlewares/OidcBackChannelLogoutController.js";
 export { type OidcGuard, type OidcHttpGuard, type OidcSocketGuard } from "./middlewares/guards.js";
 export { type EventRequirements, type OidcSocketEventGuard } from "./middlewares/eventGuard.js";
 export {
@@ -17,6 +23,7 @@ export {
 } from "./middlewares/guardFactories.js";
 export { bindOidcMiddlewares, type BoundOidcClasses } from "./bindOidcMiddlewares.js";
 export { verifyOidcToken } from "./verifyOidcToken.js";
+export { revoke, type RevokeOptions, type RevokeTarget } from "./revoke.js";
 export { getAuth } from "./typedContext.js";
 export { createOidcContainer, oidcContainer } from "./container.js";
 export { TOKENS, type AppHandle } from "./tokens.js";
@@ -65,6 +72,10 @@ export { AppHandleSessionRegistrar, type SocketSessionRegistrar } from "./servic
 export { AuthPipeline, type AuthResult } from "./services/AuthPipeline.js";
 export { KeySetRegistry } from "./services/keys/KeySetRegistry.js";
 export { RoomSessionRevoker, type RevocationOptions, type RevocationTarget, type SessionRevoker } from "./services/sessions/SessionRevoker.js";
+export { BackChannelLogout, LOGOUT_JTI_SCOPE } from "./services/sessions/BackChannelLogout.js";
+export { LogoutTokenVerifier, type LogoutClaims } from "./services/verification/LogoutTokenVerifier.js";
+export { MemoryRevocationStore, DEFAULT_MAX_REVOCATION_ENTRIES } from "./services/sessions/MemoryRevocationStore.js";
+export type { RevocableClaims, Revocation, RevocationStore } from "./services/sessions/RevocationStore.js";
 export { SocketServerRegistry, type NamespaceHost, type RoomBroadcaster } from "./services/sessions/SocketServerRegistry.js";
 export { holdsRole, type AccessRequirement, type PermissionMode } from "./services/AccessRequirement.js";
 export { RemoteKeySet, type KeysRemovedListener } from "./services/keys/RemoteKeySet.js";

@@ -50,3 +50,13 @@ export function subjectRoom(sub: string): string {
 export function userRoom(userId: string): string {
   return `${ROOM_PREFIX}:user:${userId}`;
 }
+
+/** The room every live socket whose current token carries session id `sid` is in. */
+export function sessionRoom(sid: string): string {
+  return `${ROOM_PREFIX}:sid:${sid}`;
+}
+
+/** The room of the live sockets whose current token has the id `jti` (what a `{ jti }` revocation looks in). */
+export function tokenRoom(jti: string): string {
+  return `${ROOM_PREFIX}:jti:${jti}`;
+}

@@ -10,6 +10,7 @@ import type { AuthPipeline } from "./services/AuthPipeline.js";
 import type { SessionRevoker } from "./services/sessions/SessionRevoker.js";
 import type { SocketServerRegistry } from "./services/sessions/SocketServerRegistry.js";
 import type { VerifiedTokenCache } from "./services/verification/VerifiedTokenCache.js";
+import type { RevocationStore } from "./services/sessions/RevocationStore.js";
 
 /**
  * Every seam of the package. Bind any of these in an OIDC container
@@ -32,6 +33,11 @@ export const TOKENS = Object.freeze({
   SocketSessionRegistrar: Symbol("ioserver-oidc.SocketSessionRegistrar") as InjectionToken<SocketSessionRegistrar>,
   /** `SessionRevoker`: disconnects every live socket of a user, on every node. */
   SessionRevoker: Symbol("ioserver-oidc.SessionRevoker") as InjectionToken<SessionRevoker>,
+  /**
+   * `RevocationStore`: revoked tokens, sessions and subjects, checked on every request, and single-use ids
+   * (logout tokens, DPoP proofs). Default: `MemoryRevocationStore`, one process; `ioserver-oidc/redis` for several.
+   */
+  RevocationStore: Symbol("ioserver-oidc.RevocationStore") as InjectionToken<RevocationStore>,
   /** `SocketServerRegistry`: the Socket.IO servers this container's sockets live on (what the revoker reaches). */
   SocketServerRegistry: Symbol("ioserver-oidc.SocketServerRegistry") as InjectionToken<SocketServerRegistry>,
   /** The shared extract → verify → provision → context pipeline. */

@@ -5,13 +5,15 @@ import { buildUserContext } from "./services/verification/claims.js";
 import { StaticConfigService } from "./services/ConfigService.js";
 import { JwksVerifier } from "./services/verification/JwksVerifier.js";
 import { TOKENS } from "./tokens.js";
+import { ERR_AUTH_TOKEN_INVALID, OidcError } from "./errors.js";
+import { REVOKED } from "./services/AuthPipeline.js";
 import type { OidcUserContext } from "./types.js";
 
 /**
  * Verifies a raw JWT outside IOServer (a worker, a CLI, a custom
  * transport) with the same rules as the middlewares, sharing their JWKS
  * cache and their verified-token cache (an entry only answers calls made
- * with equal settings). No provisioning happens: `userId` is `sub`, `userRole` comes from
+ * with equal settings) and their revocations. No provisioning happens: `userId` is `sub`, `userRole` comes from
  * the token. Rejects with an `OidcError` (`ERR_AUTH_TOKEN_INVALID`,
  * `ERR_AUTH_UNAVAILABLE`, `ERR_AUTH_MISCONFIGURED`).
  *
@@ -31,5 +33,7 @@ export async function verifyOidcToken(
     container.resolve(TOKENS.Clock),
     container.resolve(TOKENS.VerifiedTokenCache),
   );
-  return buildUserContext(await verifier.verify(rawJwt), undefined);
+  const claims = await verifier.verify(rawJwt);
+  if (container.resolve(TOKENS.RevocationStore).isRevoked(claims, container.resolve(TOKENS.Clock).now())) throw new OidcError(ERR_AUTH_TOKEN_INVALID, REVOKED);
+  return buildUserContext(claims, undefined);
 }

@@ -44,6 +44,9 @@ describe("readOidcConfigFromEnv: defaults", () => {
       algorithms: ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"],
       clockToleranceSeconds: 5,
       maxTokenAgeSeconds: undefined,
+      maxTokenLifetimeSeconds: 86_400,
+      logoutAudience: "my-app",
+      logoutRequireTyp: false,
       tokenTypes: [],
       authorizedParties: [],
       maxTokenBytes: 8192,
@@ -230,4 +233,14 @@ test("OIDC_ENV_VARS maps every field to its AUTH_SERVICE_ variable", () => {
   expect(OIDC_ENV_VARS.audience).toBe("AUTH_SERVICE_AUDIENCE");
   for (const name of Object.values(OIDC_ENV_VARS)) expect(name).toMatch(/^AUTH_SERVICE_[A-Z_]+$/);
   expect(Object.keys(OIDC_ENV_VARS).sort()).toEqual(Object.keys(readOidcConfigFromEnv(BASE)).sort());
+});
+
+describe("AUTH_SERVICE_MAX_TOKEN_LIFETIME", () => {
+  const base = { AUTH_SERVICE_URL: "https://auth.example.com", AUTH_SERVICE_APP_SLUG: "app" };
+  test("defaults to one day, takes seconds, refuses under a minute", () => {
+    expect(readOidcConfigFromEnv(base).maxTokenLifetimeSeconds).toBe(86_400);
+    expect(readOidcConfigFromEnv({ ...base, AUTH_SERVICE_MAX_TOKEN_LIFETIME: "3600" }).maxTokenLifetimeSeconds).toBe(3600);
+    expect(() => readOidcConfigFromEnv({ ...base, AUTH_SERVICE_MAX_TOKEN_LIFETIME: "30" })).toThrow(/AUTH_SERVICE_MAX_TOKEN_LIFETIME must be at least 60/);
+    expect(() => readOidcConfigFromEnv({ ...base, AUTH_SERVICE_MAX_TOKEN_LIFETIME: "soon" })).toThrow(/AUTH_SERVICE_MAX_TOKEN_LIFETIME/);
+  });
 });

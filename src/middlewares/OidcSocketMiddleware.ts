@@ -7,6 +7,7 @@ import { attachAuth } from "../transport/authState.js";
 import { handshakeToken } from "../transport/credentials.js";
 import { toSocketError } from "../transport/reportError.js";
 import { LiveSocketSessions } from "../transport/socketSession.js";
+import { enforceRevocations } from "../transport/revocationEnforcement.js";
 
 export type SocketNext = (err?: Error) => void;
 
@@ -18,7 +19,8 @@ export type SocketNext = (err?: Error) => void;
  *
  * Once connected, the socket is live (see `LiveSocketSessions`): it joins
  * its user's rooms, is disconnected when its token expires, and can
- * re-authenticate with `auth:refresh`.
+ * re-authenticate with `auth:refresh`, and is cut with `auth:revoked` as
+ * soon as a revocation (`revoke()`, a back-channel logout) refuses its token.
  */
 export class OidcSocketMiddleware {
   static container: DependencyContainer = oidcContainer;
@@ -27,13 +29,17 @@ export class OidcSocketMiddleware {
     const scope = scopeFor((this.constructor as typeof OidcSocketMiddleware).container, appHandle);
     const pipeline = scope.resolve(TOKENS.AuthPipeline);
     const logger = scope.resolve(TOKENS.Logger);
+    const clock = scope.resolve(TOKENS.Clock);
+    const revocations = scope.resolve(TOKENS.RevocationStore);
+    enforceRevocations(revocations, scope.resolve(TOKENS.SessionRevoker), clock, logger);
     const sessions = new LiveSocketSessions({
       pipeline,
       registrar: scope.resolve(TOKENS.SocketSessionRegistrar),
       config: scope.resolve(TOKENS.ConfigService),
-      clock: scope.resolve(TOKENS.Clock),
+      clock,
       logger,
       servers: scope.resolve(TOKENS.SocketServerRegistry),
+      revocations,
     });
     return function oidcSocketAuthentication(socket, next) {
       pipeline

@@ -16,6 +16,8 @@ import type { OidcUserContext, VerifiedClaims } from "../types.js";
 import { buildUserContext, localRoleOf, profileFromClaims } from "./verification/claims.js";
 import type { TokenVerifier } from "./verification/JwksVerifier.js";
 import type { UserProvisioner } from "./UserProvisioner.js";
+import type { Clock } from "./Clock.js";
+import type { RevocationStore } from "./sessions/RevocationStore.js";
 
 /** The outcome of a successful authentication. */
 export interface AuthResult {
@@ -26,8 +28,17 @@ export interface AuthResult {
 }
 
 /**
+ * The refusal of a revoked token: RFC 6750's `invalid_token` covers
+ * "expired, revoked, malformed, or invalid for other reasons", and the
+ * description says which, so a client knows that refreshing the same
+ * session will not help.
+ */
+export const REVOKED = Object.freeze({ message: "The access token has been revoked", reason: "token revoked (jti, sid or subject)" });
+
+/**
  * The one authentication pipeline both transports share:
- * verify → provision → refuse disabled users → build the context.
+ * verify → refuse revoked tokens → provision → refuse disabled users →
+ * build the context.
  * It knows nothing of HTTP or Socket.IO; the adapters only extract the
  * token and report the outcome.
  */
@@ -37,6 +48,8 @@ export class AuthPipeline {
     @inject(TOKENS.JwksVerifier) private readonly verifier: TokenVerifier,
     @inject(TOKENS.UserProvisioner) private readonly provisioner: UserProvisioner,
     @inject(TOKENS.Logger) private readonly logger: Logger,
+    @inject(TOKENS.RevocationStore) private readonly revocations: RevocationStore,
+    @inject(TOKENS.Clock) private readonly clock: Clock,
   ) {}
 
   /**
@@ -55,6 +68,8 @@ export class AuthPipeline {
       const token = extract();
       if (token === undefined || token === "") throw new OidcError(ERR_AUTH_TOKEN_REQUIRED);
       const claims = await this.verify(token);
+      // After the verifier, so a token its cache answered for is checked too; in-process, no I/O.
+      if (this.revocations.isRevoked(claims, this.clock.now())) throw new OidcError(ERR_AUTH_TOKEN_INVALID, REVOKED);
       let user;
       try {
         user = await this.provisioner.findOrCreate(claims.sub, profileFromClaims(claims));

@@ -6,11 +6,14 @@ import type { Clock } from "../services/Clock.js";
 import type { ConfigService } from "../services/ConfigService.js";
 import type { SocketSessionRegistrar } from "../services/sessions/SocketSessionRegistrar.js";
 import type { NamespaceHost } from "../services/sessions/SocketServerRegistry.js";
+import type { RevocationStore } from "../services/sessions/RevocationStore.js";
 import {
   AUTH_EXPIRED_EVENT,
   AUTH_REFRESH_EVENT,
   AUTH_REVOKED_EVENT,
+  sessionRoom,
   subjectRoom,
+  tokenRoom,
   userRoom,
   type AuthExpiredNotice,
   type AuthRefreshAck,
@@ -45,6 +48,8 @@ export interface SessionDependencies {
   logger: Logger;
   /** Learns the Socket.IO servers sockets live on, so the revoker can reach them. */
   servers: { add(server: NamespaceHost): void };
+  /** The revocation check, made again once a socket joined its rooms (see `LiveSession.start`). */
+  revocations: Pick<RevocationStore, "isRevoked">;
 }
 
 type ExpiryPolicy = typeof SESSION_DEFAULTS;
@@ -127,10 +132,28 @@ class LiveSession {
     const { sub, userId } = this.current.context;
     this.join(subjectRoom(sub));
     this.join(userRoom(userId));
+    for (const room of tokenRooms(this.current)) this.join(room);
     this.register(userId, sub);
     this.arm();
     this.socket.on(AUTH_REFRESH_EVENT, (request, ack) => this.queueRefresh(request, typeof ack === "function" ? (ack as (a: AuthRefreshAck) => void) : undefined));
     this.socket.once("disconnect", () => this.close());
+    // A revocation made between the handshake's check and the joins above found no socket in its room: look again.
+    if (this.revokedNow()) this.revoke();
+  }
+
+  private revokedNow(): boolean {
+    try {
+      return this.deps.revocations.isRevoked(this.current.claims, this.deps.clock.now());
+    } catch {
+      // A store that cannot vouch for its state refuses new requests; an open socket is not cut for it.
+      return false;
+    }
+  }
+
+  private revoke(): void {
+    const notice: AuthRevokedNotice = { message: "Your session was revoked" };
+    this.socket.emit(AUTH_REVOKED_EVENT, notice);
+    this.socket.disconnect();
   }
 
   private close(): void {
@@ -238,6 +261,10 @@ class LiveSession {
       this.track(() => this.deps.registrar.unregister(before.userId, this.socket.id), "unregistration");
       this.register(after.userId, after.sub);
     }
+    // The session and token rooms follow the token: revoking the old one must not cut the socket any more.
+    const next = tokenRooms(result);
+    for (const room of tokenRooms(this.current)) if (!next.includes(room)) this.leave(room);
+    for (const room of next) this.join(room);
     this.current = result;
     attachAuth(this.socket, result);
     this.arm();
@@ -274,6 +301,15 @@ class LiveSession {
   private failed(error: unknown, action: string): void {
     this.deps.logger.warn({ reason: (error as Error)?.message ?? String(error), socketId: this.socket.id }, `socket ${action} failed`);
   }
+}
+
+/** The rooms of the token's own `sid` and `jti`, where `{ sid }` and `{ jti }` revocations look. */
+function tokenRooms(auth: AuthResult): string[] {
+  const { sid, jti } = auth.claims;
+  const rooms: string[] = [];
+  if (typeof sid === "string" && sid !== "") rooms.push(sessionRoom(sid));
+  if (typeof jti === "string" && jti !== "") rooms.push(tokenRoom(jti));
+  return rooms;
 }
 
 function isTokenObject(value: unknown): value is { token: unknown } {

@@ -64,6 +64,7 @@ test(`${FAKE_CYCLES} connect/refresh/disconnect cycles through the session lifec
     clock: app.clock,
     logger: createOidcLogger(undefined, "silent"),
     servers: { add: () => undefined },
+    revocations: app.container.resolve(TOKENS.RevocationStore),
   });
   const [first, renewed] = await Promise.all([issuer.mint({ sub: "cycler" }), issuer.mint({ sub: "cycler", permissions: ["renewed"] })]);
   await pipeline.authenticateRequest(() => first, "socket"); // warm the key set before counting timers

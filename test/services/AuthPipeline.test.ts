@@ -37,7 +37,7 @@ function pipelineWith(verify: TokenVerifier["verify"], findOrCreate: UserProvisi
   container.register(TOKENS.JwksVerifier, { useValue: verifier });
   container.register(TOKENS.UserProvisioner, { useValue: provisioner });
   container.register(TOKENS.Logger, { useValue: logs.logger });
-  return { pipeline: container.resolve(TOKENS.AuthPipeline), verifier, provisioner, logs };
+  return { pipeline: container.resolve(TOKENS.AuthPipeline), verifier, provisioner, logs, container };
 }
 
 const accept = async (): Promise<VerifiedClaims> => CLAIMS;
@@ -194,5 +194,27 @@ describe("logging", () => {
     const { pipeline, logs } = pipelineWith(accept, noUser);
     await pipeline.authenticateRequest(() => TOKEN, "http");
     expect(logs.records()).toEqual([]);
+  });
+});
+
+describe("revocation", () => {
+  test("a token the RevocationStore reports revoked is refused ERR_AUTH_TOKEN_INVALID, saying so, before provisioning", async () => {
+    const { pipeline, provisioner, container } = pipelineWith(async () => ({ ...CLAIMS, sid: "s-1" }), noUser);
+    await container.resolve(TOKENS.RevocationStore).add({ kind: "sid", iss: CLAIMS.iss, sid: "s-1", expiresAt: Date.now() + 60_000 });
+    const error = await refusal(pipeline.authenticateRequest(() => TOKEN, "http"));
+    expect(error.code).toBe(ERR_AUTH_TOKEN_INVALID);
+    expect(error.message).toBe("The access token has been revoked");
+    expect(error.challenge).toContain('error="invalid_token", error_description="The access token has been revoked"');
+    expect(provisioner.findOrCreate).not.toHaveBeenCalled();
+  });
+
+  test("a store that cannot vouch for its state refuses with its own error (e.g. ERR_AUTH_UNAVAILABLE)", async () => {
+    const { container } = pipelineWith(accept, noUser);
+    const unavailable = new OidcError(ERR_AUTH_UNAVAILABLE, { reason: "revocations stale" });
+    container.register(TOKENS.RevocationStore, {
+      useValue: { add: async () => {}, onRevoked: () => () => {}, claimOnce: async () => true, isRevoked: () => { throw unavailable; } },
+    });
+    const fresh = container.resolve(TOKENS.AuthPipeline);
+    expect(await refusal(fresh.authenticateRequest(() => TOKEN, "http"))).toBe(unavailable);
   });
 });

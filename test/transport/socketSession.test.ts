@@ -47,6 +47,7 @@ function harness(table: Record<string, AuthResult | Promise<AuthResult>>, config
     clock: { now: () => Date.now() },
     logger: createOidcLogger({ write: (line: string) => void log.push(`log ${JSON.parse(line).msg}`) }, "warn"),
     servers: { add: (server) => void servers.push(server) },
+    revocations: { isRevoked: () => false },
   };
   return { sessions: new LiveSocketSessions(deps), log, servers };
 }

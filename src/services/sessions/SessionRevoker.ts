@@ -1,11 +1,12 @@
 import { inject, injectable } from "tsyringe";
 import type { Logger } from "pino";
-import { AUTH_REVOKED_EVENT, subjectRoom, userRoom, type AuthRevokedNotice } from "../../socketProtocol.js";
+import { AUTH_REVOKED_EVENT, sessionRoom, subjectRoom, tokenRoom, userRoom, type AuthRevokedNotice } from "../../socketProtocol.js";
 import { TOKENS } from "../../tokens.js";
-import type { SocketServerRegistry } from "./SocketServerRegistry.js";
+import type { Revocation } from "./RevocationStore.js";
+import type { LocalSocket, SocketServerRegistry } from "./SocketServerRegistry.js";
 
-/** Whose sockets to cut: the token subject, or the local user id the provisioner gave. */
-export type RevocationTarget = { sub: string } | { userId: string };
+/** Whose sockets to cut: the token subject, the local user id the provisioner gave, or the token's session id (`sid`). */
+export type RevocationTarget = { sub: string } | { userId: string } | { sid: string };
 
 export interface RevocationOptions {
   /** Client-safe text sent with `auth:revoked` (default: "Your session was revoked"). */
@@ -15,13 +16,22 @@ export interface RevocationOptions {
 /** Disconnects every live socket of a user, on every node. */
 export interface SessionRevoker {
   revoke(target: RevocationTarget, options?: RevocationOptions): Promise<void>;
+  /**
+   * Cuts this node's live sockets that a new `revocation` may concern and
+   * that `refuses` (the revocation check on the socket's current token)
+   * now refuses; resolves with how many. Every node runs it for every
+   * revocation (`RevocationStore.onRevoked`), so it never goes through the
+   * adapter.
+   */
+  revokeMatching(revocation: Revocation, refuses: (socket: LocalSocket) => boolean, options?: RevocationOptions): Promise<number>;
 }
 
 const DEFAULT_MESSAGE = "Your session was revoked";
 
 /**
  * The default revoker, built on the rooms every authenticated socket joins
- * (`subjectRoom(sub)`, `userRoom(userId)`): in every namespace of every
+ * (`subjectRoom(sub)`, `userRoom(userId)`, and `sessionRoom(sid)`,
+ * `tokenRoom(jti)` when its token has them): in every namespace of every
  * known Socket.IO server it emits `auth:revoked` to the user's room, then
  * disconnects the room's sockets. Both go through the Socket.IO adapter,
  * so with a multi-node adapter (Redis, cluster, Postgres…) they reach the
@@ -31,8 +41,9 @@ const DEFAULT_MESSAGE = "Your session was revoked";
  * the client is told "io server disconnect" and, unlike after a transport
  * close, does not reconnect on its own.
  *
- * Revocation cuts live sockets only; to keep the user out, make the
- * provisioner report the account disabled first (see README).
+ * `revoke` cuts live sockets only; to keep the user out, revoke their
+ * tokens (`revoke()` from the package, which ends here through
+ * `revokeMatching`) or make the provisioner report the account disabled.
  */
 @injectable()
 export class RoomSessionRevoker implements SessionRevoker {
@@ -54,10 +65,30 @@ export class RoomSessionRevoker implements SessionRevoker {
     if (namespaces === 0) this.logger.warn(who, "sessions not revoked: no Socket.IO server known to this container yet");
     else this.logger.info({ ...who, namespaces }, "sessions revoked");
   }
+
+  async revokeMatching(revocation: Revocation, refuses: (socket: LocalSocket) => boolean, options: RevocationOptions = {}): Promise<number> {
+    const room = revocation.kind === "jti" ? tokenRoom(revocation.jti) : revocation.kind === "sid" ? sessionRoom(revocation.sid) : subjectRoom(revocation.sub);
+    const notice: AuthRevokedNotice = { message: options.message ?? DEFAULT_MESSAGE };
+    let cut = 0;
+    for (const namespace of this.servers.namespaces()) {
+      const members = namespace.adapter?.rooms.get(room);
+      if (members === undefined || namespace.sockets === undefined) continue;
+      // A copy: a disconnect leaves the room while we walk it.
+      for (const id of [...members]) {
+        const socket = namespace.sockets.get(id);
+        if (socket === undefined || !refuses(socket)) continue;
+        socket.emit(AUTH_REVOKED_EVENT, notice);
+        socket.disconnect();
+        cut += 1;
+      }
+    }
+    if (cut > 0) this.logger.info({ kind: revocation.kind, iss: revocation.iss, sockets: cut }, "sessions revoked");
+    return cut;
+  }
 }
 
 function roomOf(target: RevocationTarget): { room: string; who: Record<string, string> } {
-  const value = (key: "sub" | "userId"): string | undefined => {
+  const value = (key: "sub" | "userId" | "sid"): string | undefined => {
     const v = (target as Record<string, unknown> | null)?.[key];
     if (v === undefined) return undefined;
     if (typeof v !== "string" || v === "") throw new TypeError(`revoke(): ${key} must be a non-empty string`);
@@ -65,6 +96,10 @@ function roomOf(target: RevocationTarget): { room: string; who: Record<string, s
   };
   const sub = value("sub");
   const userId = value("userId");
-  if ((sub === undefined) === (userId === undefined)) throw new TypeError("revoke(): pass exactly one of { sub } or { userId }");
-  return sub !== undefined ? { room: subjectRoom(sub), who: { sub } } : { room: userRoom(userId as string), who: { userId: userId as string } };
+  const sid = value("sid");
+  const given = [sub, userId, sid].filter((v) => v !== undefined).length;
+  if (given !== 1) throw new TypeError("revoke(): pass exactly one of { sub }, { userId } or { sid }");
+  if (sub !== undefined) return { room: subjectRoom(sub), who: { sub } };
+  if (userId !== undefined) return { room: userRoom(userId), who: { userId } };
+  return { room: sessionRoom(sid as string), who: { sid: sid as string } };
 }

@@ -1,9 +1,22 @@
-/** The part of a Socket.IO namespace revocation uses: a room-scoped broadcast that the adapter carries to every node. */
+/** A socket connected to this node, as revocation handles it. */
+export interface LocalSocket {
+  emit(event: string, ...args: unknown[]): unknown;
+  disconnect(close?: boolean): unknown;
+}
+
+/**
+ * The part of a Socket.IO namespace revocation uses: a room-scoped
+ * broadcast that the adapter carries to every node, and this node's own
+ * sockets and rooms (Socket.IO's `namespace.sockets` and
+ * `namespace.adapter.rooms`, kept locally by every adapter).
+ */
 export interface RoomBroadcaster {
   in(room: string): {
     emit(event: string, ...args: unknown[]): boolean;
     disconnectSockets(close?: boolean): void;
   };
+  readonly sockets?: ReadonlyMap<string, LocalSocket>;
+  readonly adapter?: { readonly rooms: ReadonlyMap<string, ReadonlySet<string>> };
 }
 
 /** The part of a Socket.IO `Server` the registry reads: its namespaces. */
@@ -23,7 +36,7 @@ export interface NamespaceHost {
  * oidcContainer.resolve(TOKENS.SocketServerRegistry).add(server.getApp().io);
  * ```
  *
- * Knows nothing of Socket.IO beyond the two shapes above.
+ * Knows nothing of Socket.IO beyond the shapes above.
  */
 export class SocketServerRegistry {
   private readonly servers = new Set<NamespaceHost>();

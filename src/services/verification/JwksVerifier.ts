@@ -1,12 +1,11 @@
 import { inject, injectable } from "tsyringe";
-import { decodeProtectedHeader, errors as joseErrors, UnsecuredJWT, type JWTHeaderParameters, type JWTPayload, type ProtectedHeaderParameters } from "jose";
+import type { JWTPayload } from "jose";
 import type { ResolvedOidcConfig } from "../../config.js";
-import { ERR_AUTH_TOKEN_INVALID, OidcError } from "../../errors.js";
 import { TOKENS } from "../../tokens.js";
 import type { VerifiedClaims } from "../../types.js";
 import type { Clock } from "../Clock.js";
 import type { ConfigService } from "../ConfigService.js";
-import { verifyJwsSignature } from "./jwsSignature.js";
+import { checkLifetime, invalid, isLogoutToken, normalizeMediaType, verifySignedJwt, type Header } from "./signedJwt.js";
 import type { KeySetRegistry } from "../keys/KeySetRegistry.js";
 import type { VerifiedTokenCache } from "./VerifiedTokenCache.js";
 
@@ -16,17 +15,6 @@ export interface TokenVerifier {
   /** Optional warm-up (`OidcConfigManager.start()`, `oidcReady()`); rejects with why verification cannot work. */
   ready?(): Promise<void>;
 }
-
-/** Three base64url segments: a JWS in compact form. A JWE (five parts) or anything else fails here. */
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-
-/** Five dot-separated parts: an encrypted JWT (RFC 7516), named apart in the log. */
-const JWE_SHAPE = /^[^.]*\.[^.]*\.[^.]*\.[^.]*\.[^.]*$/;
-
-/** base64url of `{"alg":"none"}`: see `validateClaims`. */
-const UNSECURED_HEADER = "eyJhbGciOiJub25lIn0";
-
-const invalid = (reason: string): OidcError => new OidcError(ERR_AUTH_TOKEN_INVALID, { reason });
 
 /**
  * The default verifier: signature against the configured JWKS, then the
@@ -64,75 +52,25 @@ export class JwksVerifier implements TokenVerifier {
     }
     if (cached !== undefined) return cached;
 
-    if (!COMPACT_JWS.test(token)) throw invalid(JWE_SHAPE.test(token) ? "a JWE (five parts), not a compact JWS: only signed JWTs are accepted" : "not a compact JWS (three base64url parts)");
-    const [encodedHeader = "", encodedPayload = "", encodedSignature = ""] = token.split(".");
-    const header = parseHeader(config, token);
-    const key = await keySet.getKey(header.alg, header.kid);
-    const signingInput = Buffer.from(`${encodedHeader}.${encodedPayload}`, "latin1");
-    if (!(await verifyJwsSignature(header.alg, key, signingInput, Buffer.from(encodedSignature, "base64url")))) {
-      throw invalid("ERR_JWS_SIGNATURE_VERIFICATION_FAILED: signature verification failed");
-    }
     const nowMs = this.clock.now();
-    const payload = validateClaims(config, encodedPayload, nowMs);
-    checkClaims(config, header, payload, nowMs / 1000);
+    const { header, payload, key } = await verifySignedJwt(config, keySet, token, nowMs, {
+      audience: config.audience,
+      requiredClaims: ["exp", "sub", "iss"],
+      maxTokenAgeSeconds: config.maxTokenAgeSeconds,
+    });
+    checkAccessTokenClaims(config, header, payload, nowMs);
     const claims = deepFreeze(payload) as VerifiedClaims;
     this.cache.set(token, config, { claims, keySet, key, acceptedUntilMs: acceptedUntilMs(config, claims) });
     return claims;
   }
 }
 
-type Header = ProtectedHeaderParameters & { alg: string; kid: string | undefined };
-
-/** The protected header, with the JWS rules jose's `jwtVerify` applies before looking for a key. */
-function parseHeader(config: ResolvedOidcConfig, token: string): Header {
-  let header: ProtectedHeaderParameters;
-  try {
-    header = decodeProtectedHeader(token);
-  } catch {
-    throw invalid("ERR_JWS_INVALID: JWS Protected Header is invalid");
-  }
-  const { alg, kid, crit } = header;
-  if (typeof alg !== "string" || alg === "") throw invalid('ERR_JWS_INVALID: JWS "alg" (Algorithm) Header Parameter missing or invalid');
-  if (!(config.algorithms as string[]).includes(alg)) throw invalid('ERR_JOSE_ALG_NOT_ALLOWED: "alg" (Algorithm) Header Parameter value not allowed');
-  // The only extension a JWS may mark critical is "b64" (RFC 7797), and a JWT must keep its payload encoded.
-  if (crit !== undefined && !(Array.isArray(crit) && crit.length > 0 && crit.every((name) => name === "b64") && header.b64 === true)) {
-    throw invalid('ERR_JOSE_NOT_SUPPORTED: "crit" (Critical) Header Parameter lists an extension that is not supported');
-  }
-  if (kid !== undefined && typeof kid !== "string") throw invalid('"kid" must be a string');
-  return { ...header, alg, kid };
-}
-
-/**
- * The registered-claim rules (`iss`, `aud`, `exp`, `nbf`, `iat`, max age,
- * required claims), applied by jose's own claims-set validation. jose only
- * exposes it through `jwtVerify` (which would check the signature again,
- * with WebCrypto) and `UnsecuredJWT.decode`, so the payload whose signature
- * was just verified is wrapped in an unsecured JWT for it. Nothing else of
- * that JWT is trusted: its header is our constant.
- */
-function validateClaims(config: ResolvedOidcConfig, encodedPayload: string, nowMs: number): JWTPayload {
-  try {
-    return UnsecuredJWT.decode(`${UNSECURED_HEADER}.${encodedPayload}.`, {
-      issuer: config.issuer,
-      audience: config.audience,
-      clockTolerance: config.clockToleranceSeconds,
-      maxTokenAge: config.maxTokenAgeSeconds,
-      requiredClaims: ["exp", "sub", "iss"],
-      currentDate: new Date(nowMs),
-    }).payload;
-  } catch (error) {
-    throw invalid(error instanceof joseErrors.JOSEError ? `${error.code}: ${error.message}` : String(error));
-  }
-}
-
-/** The rules jose does not apply itself. */
-function checkClaims(config: ResolvedOidcConfig, header: JWTHeaderParameters, payload: JWTPayload, now: number): void {
+/** The rules of access tokens, beyond those every signed JWT of the issuer gets. */
+function checkAccessTokenClaims(config: ResolvedOidcConfig, header: Header, payload: JWTPayload, nowMs: number): void {
   if (typeof payload.sub !== "string" || payload.sub === "") throw invalid('"sub" must be a non-empty string');
-  // jose honours b64 only when listed in crit; an unencoded payload never makes a JWT (RFC 7797 §7), listed or not.
-  if ("b64" in header && header.b64 !== true) throw invalid('header "b64" other than true is refused');
-  // A signed JWT wrapping another JWT is not an access token (RFC 8725 §2.8).
-  if (typeof header.cty === "string" && normalizeMediaType(header.cty) === "jwt") throw invalid("nested JWTs are refused");
-  if (typeof payload.iat === "number" && payload.iat > now + config.clockToleranceSeconds) throw invalid('"iat" is in the future');
+  // Same issuer, same keys and often the same audience: a logout token must never pass for an access token (cross-JWT confusion).
+  if (isLogoutToken(header, payload)) throw invalid("a back-channel logout token is not an access token");
+  checkLifetime(config, payload, nowMs);
   if (config.tokenTypes.length > 0) {
     const typ = typeof header.typ === "string" ? normalizeMediaType(header.typ) : undefined;
     if (typ === undefined || !config.tokenTypes.some((t) => normalizeMediaType(t) === typ)) {
@@ -157,12 +95,6 @@ function acceptedUntilMs(config: ResolvedOidcConfig, claims: VerifiedClaims): nu
     until = Math.min(until, (claims.iat + config.maxTokenAgeSeconds + tolerance) * 1000);
   }
   return until;
-}
-
-/** RFC 7515 §4.1.9: media types compare case-insensitively and "application/" may be omitted. */
-function normalizeMediaType(value: string): string {
-  const lower = value.toLowerCase();
-  return lower.startsWith("application/") ? lower.slice("application/".length) : lower;
 }
 
 /** Claims may be handed to many requests from the cache: nobody may change them. */

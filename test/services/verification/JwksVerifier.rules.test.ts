@@ -163,3 +163,31 @@ describe("JwksVerifier: claim rules", () => {
     await refusedWith(`${header}.${b64([1, 2])}.${signature}`);
   });
 });
+
+describe("JwksVerifier: the longest token lifetime (AUTH_SERVICE_MAX_TOKEN_LIFETIME), which revocations rely on", () => {
+  test("exp − iat up to the limit is accepted, beyond it refused", async () => {
+    const env = { AUTH_SERVICE_MAX_TOKEN_LIFETIME: "3600" };
+    expect((await verifierWith(env).verify(await mint({}, { expiresIn: 3600 }))).sub).toBeDefined();
+    expect(await refusedWith(await mint({}, { expiresIn: 3601 }), env)).toContain("lifetime longer than 3600 s");
+  });
+
+  test("the default (one day) refuses a token minted for two days", async () => {
+    expect(await refusedWith(await mint({}, { expiresIn: 2 * 86_400 }))).toContain("lifetime longer than 86400 s");
+  });
+
+  test("without iat, the part of its life still ahead must fit (plus the clock tolerance)", async () => {
+    const env = { AUTH_SERVICE_MAX_TOKEN_LIFETIME: "3600" };
+    expect((await verifierWith(env).verify(await mint({}, { expiresIn: 3600, omit: ["iat"] }))).sub).toBeDefined();
+    expect(await refusedWith(await mint({}, { expiresIn: 3600 + 60, omit: ["iat"] }), env)).toContain("lifetime longer than 3600 s");
+  });
+});
+
+describe("JwksVerifier: a back-channel logout token is never an access token", () => {
+  test.each<[string, Record<string, unknown>, Record<string, unknown>]>([
+    ["typed logout+jwt", {}, { typ: "logout+jwt" }],
+    ["typed application/logout+jwt", {}, { typ: "application/logout+jwt" }],
+    ["carrying the back-channel logout event", { events: { "http://schemas.openid.net/event/backchannel-logout": {} } }, {}],
+  ])("%s: refused", async (_name, claims, header) => {
+    expect(await refusedWith(await mint({ sid: "s-1", jti: "j-1", ...claims }, { header }))).toContain("logout token is not an access token");
+  });
+});
