@@ -60,6 +60,28 @@ export interface ResolvedOidcConfig {
    * re-authenticated; `"ignore"` keeps it open.
    */
   socketExpiry: SocketExpiryPolicy;
+  /**
+   * DPoP, RFC 9449 (`AUTH_SERVICE_DPOP`): `"allowed"` (default) accepts `Authorization: DPoP` with a proof and
+   * plain bearer tokens; `"required"` refuses bearer tokens; `"disabled"` does not recognise the DPoP scheme.
+   * In every mode a DPoP-bound token (`cnf.jkt`) presented as `Bearer` is refused. See docs/dpop.md.
+   */
+  dpop: DpopMode;
+  /** `alg` values a DPoP proof may use (`AUTH_SERVICE_DPOP_ALGORITHMS`), asymmetric only; default all supported ones. */
+  dpopAlgorithms: SupportedAlgorithm[];
+  /** Oldest a proof's `iat` may be (`AUTH_SERVICE_DPOP_MAX_AGE`), default 300; also how long its `jti` is remembered. */
+  dpopMaxAgeSeconds: number;
+  /** Furthest ahead a proof's `iat` may be (`AUTH_SERVICE_DPOP_MAX_FUTURE`), default 30. */
+  dpopMaxFutureSeconds: number;
+  /**
+   * Turns server nonces on (`AUTH_SERVICE_DPOP_NONCE_SECRET`, at least 32 characters, the same on every node):
+   * proofs must then carry a `nonce` this secret made; unset = no nonces.
+   */
+  dpopNonceSecret: string | undefined;
+  /**
+   * The origin clients reach this server at (`AUTH_SERVICE_PUBLIC_ORIGIN`, e.g. `https://api.example.com`):
+   * a DPoP proof's `htu` is checked against it instead of the request's scheme and `Host`. Set it behind a proxy.
+   */
+  publicOrigin: string | undefined;
   /** Most verified tokens kept in memory (`AUTH_SERVICE_TOKEN_CACHE_SIZE`), default 10000; 0 turns the cache off. */
   tokenCacheSize: number;
   /** Longest a verified token is served from the cache (`AUTH_SERVICE_TOKEN_CACHE_TTL`), default 300; never past its `exp`. */
@@ -69,6 +91,26 @@ export interface ResolvedOidcConfig {
 /** The values `AUTH_SERVICE_SOCKET_EXPIRY` accepts. */
 export const SOCKET_EXPIRY_POLICIES = Object.freeze(["disconnect", "ignore"] as const);
 export type SocketExpiryPolicy = (typeof SOCKET_EXPIRY_POLICIES)[number];
+
+/** The values `AUTH_SERVICE_DPOP` accepts. */
+export const DPOP_MODES = Object.freeze(["allowed", "required", "disabled"] as const);
+export type DpopMode = (typeof DPOP_MODES)[number];
+
+/** The DPoP settings. */
+export type DpopSettings = Pick<ResolvedOidcConfig, "dpop" | "dpopAlgorithms" | "dpopMaxAgeSeconds" | "dpopMaxFutureSeconds" | "dpopNonceSecret" | "publicOrigin">;
+
+/** The DPoP defaults, also used when no configuration can be read (a host's own verifier). */
+export const DPOP_DEFAULTS: Readonly<DpopSettings> = Object.freeze({
+  dpop: "allowed",
+  dpopAlgorithms: [...SUPPORTED_ALGORITHMS],
+  dpopMaxAgeSeconds: 300,
+  dpopMaxFutureSeconds: 30,
+  dpopNonceSecret: undefined,
+  publicOrigin: undefined,
+});
+
+/** A nonce secret shorter than this would be guessable. */
+const MIN_NONCE_SECRET_LENGTH = 32;
 
 /** Defaults of the settings a live socket needs even when no configuration could be read (a host's own verifier). */
 export const SESSION_DEFAULTS: Readonly<Pick<ResolvedOidcConfig, "socketExpiry" | "clockToleranceSeconds">> = Object.freeze({
@@ -145,6 +187,12 @@ const SETTINGS: { [K in keyof ResolvedOidcConfig]-?: Setting<K> } = {
   jwksStaleSeconds: { env: "AUTH_SERVICE_JWKS_STALE", parse: seconds },
   allowInsecureHttp: { env: "AUTH_SERVICE_ALLOW_INSECURE_HTTP", parse: bool },
   socketExpiry: { env: "AUTH_SERVICE_SOCKET_EXPIRY", parse: oneOf(SOCKET_EXPIRY_POLICIES) },
+  dpop: { env: "AUTH_SERVICE_DPOP", parse: oneOf(DPOP_MODES) },
+  dpopAlgorithms: { env: "AUTH_SERVICE_DPOP_ALGORITHMS", parse: list as Parser<SupportedAlgorithm[]> },
+  dpopMaxAgeSeconds: { env: "AUTH_SERVICE_DPOP_MAX_AGE", parse: seconds },
+  dpopMaxFutureSeconds: { env: "AUTH_SERVICE_DPOP_MAX_FUTURE", parse: seconds },
+  dpopNonceSecret: { env: "AUTH_SERVICE_DPOP_NONCE_SECRET", parse: text },
+  publicOrigin: { env: "AUTH_SERVICE_PUBLIC_ORIGIN", parse: text },
   tokenCacheSize: { env: "AUTH_SERVICE_TOKEN_CACHE_SIZE", parse: count },
   tokenCacheTtlSeconds: { env: "AUTH_SERVICE_TOKEN_CACHE_TTL", parse: seconds },
 };
@@ -222,13 +270,17 @@ function validate(input: Partial<ResolvedOidcConfig>, nameOf: (field: keyof Reso
   const issuer = explicitIssuer || base;
   if (/^https?:/i.test(issuer)) url(explicitIssuer ? "issuer" : "authServiceUrl", issuer, true);
 
-  const algorithms = input.algorithms ?? DEFAULT_ALGORITHMS;
-  if (!Array.isArray(algorithms) || algorithms.length === 0) fail(nameOf("algorithms"), "must list at least one algorithm");
-  for (const alg of algorithms) {
-    if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(alg)) {
-      fail(nameOf("algorithms"), `contains "${String(alg)}": only asymmetric algorithms (${SUPPORTED_ALGORITHMS.join(", ")}) are allowed; "none" and HS* never are`);
+  const algorithmList = (field: "algorithms" | "dpopAlgorithms", fallback: readonly SupportedAlgorithm[]): SupportedAlgorithm[] => {
+    const value = input[field] ?? fallback;
+    if (!Array.isArray(value) || value.length === 0) fail(nameOf(field), "must list at least one algorithm");
+    for (const alg of value) {
+      if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(alg)) {
+        fail(nameOf(field), `contains "${String(alg)}": only asymmetric algorithms (${SUPPORTED_ALGORITHMS.join(", ")}) are allowed; "none" and HS* never are`);
+      }
     }
-  }
+    return [...value];
+  };
+  const algorithms = algorithmList("algorithms", DEFAULT_ALGORITHMS);
 
   const num = (field: keyof ResolvedOidcConfig, fallback: number, max = Number.MAX_SAFE_INTEGER, min = 0): number => {
     const value = (input[field] as number | undefined) ?? fallback;
@@ -252,6 +304,14 @@ function validate(input: Partial<ResolvedOidcConfig>, nameOf: (field: keyof Reso
     fail(nameOf("socketExpiry"), `must be one of ${SOCKET_EXPIRY_POLICIES.join(", ")} (got "${String(socketExpiry)}")`);
   }
 
+  const dpop = input.dpop ?? DPOP_DEFAULTS.dpop;
+  if (!(DPOP_MODES as readonly string[]).includes(dpop)) fail(nameOf("dpop"), `must be one of ${DPOP_MODES.join(", ")} (got "${String(dpop)}")`);
+  const dpopNonceSecret: unknown = input.dpopNonceSecret;
+  if (dpopNonceSecret !== undefined && (typeof dpopNonceSecret !== "string" || dpopNonceSecret.length < MIN_NONCE_SECRET_LENGTH)) {
+    fail(nameOf("dpopNonceSecret"), `must be a string of at least ${MIN_NONCE_SECRET_LENGTH} characters`);
+  }
+  const publicOrigin = input.publicOrigin === undefined ? undefined : origin(nameOf("publicOrigin"), input.publicOrigin);
+
   const maxTokenBytes = wholeNumber("maxTokenBytes", 8192);
   if (maxTokenBytes < 64) fail(nameOf("maxTokenBytes"), "must be at least 64");
 
@@ -261,7 +321,7 @@ function validate(input: Partial<ResolvedOidcConfig>, nameOf: (field: keyof Reso
     jwksUri,
     issuer,
     audience: optionalText("audience") || appSlug,
-    algorithms: [...algorithms],
+    algorithms,
     clockToleranceSeconds: num("clockToleranceSeconds", SESSION_DEFAULTS.clockToleranceSeconds, 60),
     maxTokenAgeSeconds: input.maxTokenAgeSeconds === undefined ? undefined : num("maxTokenAgeSeconds", 0),
     // Under a minute no real issuer fits; a revocation must outlive every token it can match.
@@ -278,7 +338,33 @@ function validate(input: Partial<ResolvedOidcConfig>, nameOf: (field: keyof Reso
     jwksStaleSeconds: num("jwksStaleSeconds", 3600),
     allowInsecureHttp,
     socketExpiry,
+    dpop,
+    dpopAlgorithms: algorithmList("dpopAlgorithms", DPOP_DEFAULTS.dpopAlgorithms),
+    dpopMaxAgeSeconds: num("dpopMaxAgeSeconds", DPOP_DEFAULTS.dpopMaxAgeSeconds, 86_400, 1),
+    dpopMaxFutureSeconds: num("dpopMaxFutureSeconds", DPOP_DEFAULTS.dpopMaxFutureSeconds, 3600),
+    dpopNonceSecret,
+    publicOrigin,
     tokenCacheSize: wholeNumber("tokenCacheSize", 10_000),
     tokenCacheTtlSeconds: num("tokenCacheTtlSeconds", 300),
   }) as ResolvedOidcConfig;
+}
+
+/**
+ * `AUTH_SERVICE_PUBLIC_ORIGIN`: an http(s) origin (scheme, host, optional
+ * port), nothing else, returned as the WHATWG URL serialises it (lower-case
+ * host, no default port).
+ */
+function origin(name: string, value: unknown): string {
+  if (typeof value !== "string") return fail(name, `must be a string (got ${typeof value})`);
+  let parsed: URL;
+  try {
+    parsed = new URL(value.trim());
+  } catch {
+    return fail(name, `must be an absolute URL (got "${value}")`);
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") fail(name, "must be an http(s) origin");
+  if (parsed.username !== "" || parsed.password !== "" || parsed.pathname !== "/" || parsed.search !== "" || parsed.hash !== "") {
+    fail(name, `must be an origin only, such as https://api.example.com (got "${value}")`);
+  }
+  return parsed.origin;
 }

@@ -56,6 +56,12 @@ describe("readOidcConfigFromEnv: defaults", () => {
       jwksMaxAgeSeconds: 600,
       jwksStaleSeconds: 3600,
       allowInsecureHttp: false,
+      dpop: "allowed",
+      dpopAlgorithms: ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"],
+      dpopMaxAgeSeconds: 300,
+      dpopMaxFutureSeconds: 30,
+      dpopNonceSecret: undefined,
+      publicOrigin: undefined,
       tokenCacheSize: 10_000,
       tokenCacheTtlSeconds: 300,
     });

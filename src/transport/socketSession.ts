@@ -20,7 +20,8 @@ import {
   type AuthRevokedNotice,
 } from "../socketProtocol.js";
 import { admissionsOf, attachAuth, readAuth } from "./authState.js";
-import { presentedToken } from "./bearer.js";
+import { messageCredential } from "./credentials.js";
+import { handshakeTarget, type HandshakeSource } from "./dpopTarget.js";
 
 /** The part of a Socket.IO server socket a live session uses (tests drive it with lightweight fakes). */
 export interface SessionSocket {
@@ -31,6 +32,9 @@ export interface SessionSocket {
   on(event: string, listener: (...args: unknown[]) => void): unknown;
   once(event: string, listener: (...args: unknown[]) => void): unknown;
   disconnect(close?: boolean): unknown;
+  /** The handshake and namespace a DPoP proof sent with `auth:refresh` must name (a real socket has both). */
+  readonly handshake?: HandshakeSource["handshake"];
+  readonly nsp?: HandshakeSource["nsp"];
 }
 
 /** The part of a Socket.IO namespace the lifecycle hooks into. */
@@ -222,7 +226,7 @@ class LiveSession {
   private async refresh(request: unknown, ack: ((answer: AuthRefreshAck) => void) | undefined): Promise<void> {
     if (this.closed) return;
     try {
-      const result = await this.deps.pipeline.authenticateRequest(() => presentedToken(isTokenObject(request) ? request.token : request, "auth:refresh token"), "socket");
+      const result = await this.deps.pipeline.authenticateRequest(() => this.refreshCredential(request), "socket");
       if (result.context.sub !== this.current.context.sub) {
         throw this.refused(new OidcError(ERR_AUTH_TOKEN_INVALID, { message: "The new token belongs to another subject", reason: "auth:refresh with a different sub" }));
       }
@@ -244,6 +248,17 @@ class LiveSession {
         this.socket.disconnect();
       }
     }
+  }
+
+  /**
+   * The credential of an `auth:refresh`: `{ token }` or the token alone, or
+   * `{ token, dpop }` with a fresh proof of the handshake's request (GET,
+   * the namespace URL), single-use like any proof.
+   */
+  private refreshCredential(request: unknown) {
+    const { handshake, nsp } = this.socket;
+    const target = () => (handshake !== undefined && nsp !== undefined ? handshakeTarget({ handshake, nsp }) : { method: "GET", protocol: "", host: undefined, path: "" });
+    return isTokenObject(request) ? messageCredential(request.token, (request as { dpop?: unknown }).dpop, "auth:refresh", target) : messageCredential(request, undefined, "auth:refresh", target);
   }
 
   /** Logs a refusal decided here (the pipeline logs its own). */
