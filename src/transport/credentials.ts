@@ -45,12 +45,15 @@ function bothSchemes(): OidcError {
  */
 export function authorizationHeader(request: RawRequest): string | undefined {
   const all = rawValues(request, "authorization");
-  if (all.length > 1) {
-    const schemes = new Set(all.map(schemeOf));
+  const header = request.headers.authorization;
+  // Repeated headers may also arrive folded into one, comma-separated (a token68 never holds a comma).
+  const credentials = (all.length > 0 ? all : typeof header === "string" ? [header] : []).flatMap((value) => value.split(","));
+  if (credentials.length > 1) {
+    const schemes = new Set(credentials.map((value) => schemeOf(value.trim())));
     if (schemes.has("bearer") && schemes.has("dpop")) throw bothSchemes();
-    throw new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: "more than one Authorization header" });
+    if (all.length > 1) throw new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: "more than one Authorization header" });
   }
-  return request.headers.authorization;
+  return header;
 }
 
 /**
