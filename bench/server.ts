@@ -1,9 +1,9 @@
 /**
  * One bench server, run in its own process by `bench/run.ts`:
- * `node --import tsx bench/server.ts <baseline|noop|floor|oidc|peer> <port>`.
+ * `node --import tsx bench/server.ts <baseline|noop|floor|floor-dpop|oidc|peer> <port>`.
  * The same IOServer app (GET /bench, Socket.IO namespace /bench) with no
  * middleware, with a middleware that does nothing, with one that only
- * checks signatures (the floor), with ioserver-oidc, or with the 0.1.x-style
+ * checks signatures (the floor; floor-dpop checks a token and a DPoP proof), with ioserver-oidc, or with the 0.1.x-style
  * peer.
  * ioserver-oidc reads its settings from the AUTH_SERVICE_* variables the
  * driver passes. Prints "ready" once listening; answers "cpu" messages with
@@ -14,10 +14,10 @@ import { fileURLToPath } from "node:url";
 import { BaseController, BaseService, IOServer } from "ioserver";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { OidcConfigManager, OidcHttpMiddleware, OidcSocketMiddleware } from "../src/index.js";
-import { FloorHttpMiddleware } from "./floor.js";
+import { FloorDpopHttpMiddleware, FloorHttpMiddleware } from "./floor.js";
 import { PeerHttpMiddleware, PeerSocketMiddleware } from "./peer.js";
 
-export type ServerKind = "baseline" | "noop" | "floor" | "oidc" | "peer";
+export type ServerKind = "baseline" | "noop" | "floor" | "floor-dpop" | "oidc" | "peer";
 
 /** A middleware that does nothing: what IOServer's middleware hook costs by itself, the ceiling for any auth middleware. */
 class NoopHttpMiddleware {
@@ -40,8 +40,8 @@ class BenchService extends BaseService {
 
 const kind = process.argv[2] as ServerKind;
 const port = Number(process.argv[3]);
-const http = { baseline: [], noop: [NoopHttpMiddleware], floor: [FloorHttpMiddleware], oidc: [OidcHttpMiddleware], peer: [PeerHttpMiddleware] }[kind];
-const socket = { baseline: [], noop: [], floor: [], oidc: [OidcSocketMiddleware], peer: [PeerSocketMiddleware] }[kind];
+const http = { baseline: [], noop: [NoopHttpMiddleware], floor: [FloorHttpMiddleware], "floor-dpop": [FloorDpopHttpMiddleware], oidc: [OidcHttpMiddleware], peer: [PeerHttpMiddleware] }[kind];
+const socket = { baseline: [], noop: [], floor: [], "floor-dpop": [], oidc: [OidcSocketMiddleware], peer: [PeerSocketMiddleware] }[kind];
 if (http === undefined || socket === undefined || !Number.isInteger(port)) throw new Error("usage: server.ts <baseline|noop|floor|oidc|peer> <port>");
 
 const server = new IOServer({ host: "127.0.0.1", port, routes: fileURLToPath(new URL("./routes", import.meta.url)), verbose: "ERROR", mode: ["websocket"] });

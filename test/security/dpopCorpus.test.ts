@@ -140,7 +140,7 @@ function rawGet(headers: [string, string][]): Promise<{ status: number; headers:
       let text = "";
       res.on("data", (chunk: Buffer) => (text += chunk.toString()));
       res.on("end", () => {
-        let body: Record<string, unknown> = {};
+        let body: Record<string, unknown>;
         try {
           body = JSON.parse(text) as Record<string, unknown>;
         } catch {
