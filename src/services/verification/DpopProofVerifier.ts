@@ -139,11 +139,6 @@ export class DpopProofVerifier {
     if (!(await this.store.claimOnce(DPOP_REPLAY_SCOPE, proof.replayId, proof.expiresAt))) throw bad("The DPoP proof was already used", "replayed jti");
   }
 
-  /** The current nonce, when nonces are on (for a refusal that asks for one). */
-  currentNonce(settings: DpopSettings): string | undefined {
-    return this.noncesFor(settings)?.current(this.clock.now());
-  }
-
   /** The `jwk` header as a public `KeyObject` fit for `alg`, and its thumbprint. */
   private publicKey(jwk: unknown, alg: string): { key: KeyObject; jkt: string } {
     if (jwk === null || typeof jwk !== "object" || Array.isArray(jwk)) throw bad('The DPoP proof header must carry the public key as "jwk"');
