@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TEMPLATE = fileURLToPath(new URL("./pack-smoke/consumer", import.meta.url));
 /** What a user needs, and nothing else, may be in the tarball: these files and the build output. */
-const TOP_LEVEL_FILES = ["package.json", "README.md", "LICENSE", "CHANGELOG.md"];
+const TOP_LEVEL_FILES = ["package.json", "README.md", "LICENSE", "CHANGELOG.md", "routes/oidcBackchannelLogout.json"];
 const REQUIRED_FILES = [...TOP_LEVEL_FILES, "dist/index.js", "dist/index.d.ts", "dist/testing/index.js", "dist/testing/index.d.ts", "dist/client/index.js", "dist/client/index.d.ts"];
 const isAllowedFile = (path: string): boolean =>
   TOP_LEVEL_FILES.includes(path) || (path.startsWith("dist/") && !/\.test\.|^dist\/(test|examples|scripts)\//.test(path));
@@ -101,7 +101,7 @@ try {
     if (unexpected.length > 0 || missing.length > 0) {
       throw new Error(`tarball content is wrong: unexpected ${JSON.stringify(unexpected)}, missing ${JSON.stringify(missing)}`);
     }
-    console.log(`pack-smoke: ${tarball.filename}: ${files.length} files, only dist/, README.md, LICENSE, CHANGELOG.md, package.json`);
+    console.log(`pack-smoke: ${tarball.filename}: ${files.length} files, only dist/, README.md, LICENSE, CHANGELOG.md, package.json, routes/oidcBackchannelLogout.json`);
   });
 
   step("install into a fresh consumer (npm ci --offline)", () => {
@@ -121,7 +121,7 @@ try {
 
   step("strict tsc (NodeNext)", () => run("node", [join(consumer, "node_modules/typescript/bin/tsc"), "-p", consumer], consumer, 120_000));
 
-  step("run: 401 without a token, 200 with one", () => {
+  step("run: 401 without a token, 200 with one, the shipped logout route answers", () => {
     const output = run("node", ["dist/main.js"], consumer, 30_000).trim();
     console.log(`pack-smoke: consumer said ${output}`);
   });

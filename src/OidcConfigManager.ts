@@ -1,13 +1,25 @@
 import type { DependencyContainer } from "tsyringe";
 import type { ResolvedOidcConfig } from "./config.js";
 import { oidcContainer } from "./container.js";
+import { ERR_AUTH_MISCONFIGURED, OidcError } from "./errors.js";
+import { markPackageConfigManager } from "./services/ConfigService.js";
 import { TOKENS } from "./tokens.js";
 
+/** The part of IOServer's appHandle the manager uses: its leveled log (6 = verbose). */
+interface ManagerAppHandle {
+  log?: (level: number, text: string) => unknown;
+}
+
 /**
- * IOServer manager (register it as "oidcConfig"). `start()` warms the
- * verifier (the default one validates the configuration and loads the
- * JWKS), so the first request does not pay for it. IOServer does not await `start()`; nothing depends
- * on it having finished; a host that wants to wait calls `oidcReady()`.
+ * IOServer manager (register it as "oidcConfig"). `start()` reads the
+ * configuration, logs one line through `appHandle.log(6, …)` as 0.1.x did
+ * (`[OidcConfigManager] Initialized — authServiceUrl=…, appSlug=…`), then
+ * warms the verifier (the default one loads the JWKS), so the first request
+ * does not pay for it. With an invalid configuration the warm-up, and so
+ * `start()`, rejects with the reason (IOServer logs it) and the line is
+ * not logged. IOServer does not await
+ * `start()`; nothing depends on it having finished; a host that wants to
+ * wait calls `oidcReady()`.
  *
  * @example
  * ```ts
@@ -17,12 +29,23 @@ import { TOKENS } from "./tokens.js";
 export class OidcConfigManager {
   static container: DependencyContainer = oidcContainer;
   private readiness: Promise<void> | undefined;
+  private started = false;
 
-  /** IOServer passes its appHandle; the manager does not need it. */
-  constructor(_appHandle?: unknown) {}
+  /** IOServer passes its appHandle; the manager only uses its `log`. */
+  constructor(private readonly appHandle?: ManagerAppHandle) {
+    markPackageConfigManager(this);
+  }
 
   /** Called by IOServer without awaiting it. */
   async start(): Promise<void> {
+    this.started = true;
+    let config: ResolvedOidcConfig | undefined;
+    try {
+      config = this.getConfig();
+    } catch {
+      // Not logged as initialized; the warm-up below rejects with the reason, unless the verifier needs no configuration (a test fake).
+    }
+    if (config) this.appHandle?.log?.(6, `[OidcConfigManager] Initialized — authServiceUrl=${config.authServiceUrl}, appSlug=${config.appSlug}`);
     await this.ready();
   }
 
@@ -44,8 +67,18 @@ export class OidcConfigManager {
     return this.readiness;
   }
 
-  /** The validated configuration; throws `ERR_AUTH_MISCONFIGURED` naming the bad variable. */
+  /**
+   * The validated configuration (frozen, the same object on every call).
+   * Throws `ERR_AUTH_MISCONFIGURED` naming the bad variable, and, as in
+   * 0.1.x, when called before `start()`.
+   */
   getConfig(): ResolvedOidcConfig {
+    if (!this.started) {
+      throw new OidcError(ERR_AUTH_MISCONFIGURED, {
+        message: "[OidcConfigManager] getConfig() called before start(). Ensure OidcConfigManager is registered and started.",
+        reason: "OidcConfigManager.getConfig() called before start()",
+      });
+    }
     return this.container.resolve(TOKENS.ConfigService).get();
   }
 

@@ -1,4 +1,5 @@
 import { ERR_AUTH_MISCONFIGURED, OidcError } from "./errors.js";
+import { parseIssuersJson, resolveIssuerList, type ResolvedTrustedIssuer, type TrustedIssuerConfig } from "./issuerConfig.js";
 
 /** Asymmetric JWS algorithms the verifier can be allowed to accept. */
 export const SUPPORTED_ALGORITHMS = Object.freeze([
@@ -15,8 +16,23 @@ export interface ResolvedOidcConfig {
   authServiceUrl: string;
   /** The application's slug at the auth service (`AUTH_SERVICE_APP_SLUG`). */
   appSlug: string;
-  /** `AUTH_SERVICE_JWKS_URI`; default `<authServiceUrl>/api/auth/jwks`. */
-  jwksUri: string;
+  /**
+   * `AUTH_SERVICE_JWKS_URI`; default `<authServiceUrl>/api/auth/jwks`, or
+   * `undefined` with `discovery` on, when the issuer's metadata supplies it.
+   */
+  jwksUri: string | undefined;
+  /**
+   * Take the JWKS URI from the issuer's discovery document
+   * (`AUTH_SERVICE_DISCOVERY`), default false; an explicit `jwksUri` wins.
+   * See docs/issuers.md.
+   */
+  discovery: boolean;
+  /**
+   * Issuers trusted besides `issuer` (`AUTH_SERVICE_ISSUERS`, a JSON array),
+   * each with its own JWKS URI or discovery, audience, algorithms and token
+   * types; default none. See docs/issuers.md.
+   */
+  issuers: readonly ResolvedTrustedIssuer[];
   /** Exact expected `iss` (`AUTH_SERVICE_ISSUER`); default `authServiceUrl` without trailing slash. */
   issuer: string;
   /** Expected `aud` value (`AUTH_SERVICE_AUDIENCE`); default `appSlug`. */
@@ -86,7 +102,18 @@ export interface ResolvedOidcConfig {
   tokenCacheSize: number;
   /** Longest a verified token is served from the cache (`AUTH_SERVICE_TOKEN_CACHE_TTL`), default 300; never past its `exp`. */
   tokenCacheTtlSeconds: number;
+  /**
+   * What every role check (`OidcHttpAdminMiddleware`, `OidcSocketAdminMiddleware`,
+   * `requireRoles`) reads (`AUTH_SERVICE_ROLE_SOURCE`): `"token"` (default, 0.1.x's
+   * rule) the token's `roles` claim only; `"local-first"` the provisioner's role when
+   * it gave one, else the token's `roles`.
+   */
+  roleSource: RoleSource;
 }
+
+/** The values `AUTH_SERVICE_ROLE_SOURCE` accepts. */
+export const ROLE_SOURCES = Object.freeze(["token", "local-first"] as const);
+export type RoleSource = (typeof ROLE_SOURCES)[number];
 
 /** The values `AUTH_SERVICE_SOCKET_EXPIRY` accepts. */
 export const SOCKET_EXPIRY_POLICIES = Object.freeze(["disconnect", "ignore"] as const);
@@ -128,9 +155,11 @@ export const SESSION_DEFAULTS: Readonly<Pick<ResolvedOidcConfig, "socketExpiry" 
  * const cfg: OidcConfig = { authServiceUrl: "https://auth.example.com", appSlug: "my-app" };
  * ```
  */
-export interface OidcConfig extends Partial<ResolvedOidcConfig> {
+export interface OidcConfig extends Partial<Omit<ResolvedOidcConfig, "issuers">> {
   authServiceUrl: string;
   appSlug: string;
+  /** Issuers trusted besides the primary one; fields left out take the top-level settings. */
+  issuers?: readonly TrustedIssuerConfig[];
 }
 
 type Parser<T> = (raw: string, name: string) => T;
@@ -195,6 +224,10 @@ const SETTINGS: { [K in keyof ResolvedOidcConfig]-?: Setting<K> } = {
   publicOrigin: { env: "AUTH_SERVICE_PUBLIC_ORIGIN", parse: text },
   tokenCacheSize: { env: "AUTH_SERVICE_TOKEN_CACHE_SIZE", parse: count },
   tokenCacheTtlSeconds: { env: "AUTH_SERVICE_TOKEN_CACHE_TTL", parse: seconds },
+  discovery: { env: "AUTH_SERVICE_DISCOVERY", parse: bool },
+  // Completed and checked by validate(), like a programmatic list.
+  issuers: { env: "AUTH_SERVICE_ISSUERS", parse: parseIssuersJson as unknown as Parser<readonly ResolvedTrustedIssuer[]> },
+  roleSource: { env: "AUTH_SERVICE_ROLE_SOURCE", parse: oneOf(ROLE_SOURCES) },
 };
 
 /** The environment variable behind each `ResolvedOidcConfig` field (for docs and error messages). */
@@ -225,10 +258,20 @@ export function resolveOidcConfig(input: OidcConfig): ResolvedOidcConfig {
   return validate(input, (field) => field);
 }
 
-/** Hosts whose traffic never leaves the machine: `localhost`, 127.0.0.0/8 and `[::1]`. */
-const isLoopback = (hostname: string): boolean => hostname === "localhost" || hostname === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(hostname);
+/** Asymmetric, supported algorithms only, at least one (`none` and HS* never). */
+function checkAlgorithms(name: string, algorithms: unknown): void {
+  if (!Array.isArray(algorithms) || algorithms.length === 0) fail(name, "must list at least one algorithm");
+  for (const alg of algorithms as unknown[]) {
+    if (!(SUPPORTED_ALGORITHMS as readonly unknown[]).includes(alg)) {
+      fail(name, `contains "${String(alg)}": only asymmetric algorithms (${SUPPORTED_ALGORITHMS.join(", ")}) are allowed; "none" and HS* never are`);
+    }
+  }
+}
 
-function validate(input: Partial<ResolvedOidcConfig>, nameOf: (field: keyof ResolvedOidcConfig) => string): ResolvedOidcConfig {
+/** Hosts whose traffic never leaves the machine: `localhost`, 127.0.0.0/8 and `[::1]`. */
+export const isLoopback = (hostname: string): boolean => hostname === "localhost" || hostname === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(hostname);
+
+function validate(input: Partial<ResolvedOidcConfig> | OidcConfig, nameOf: (field: keyof ResolvedOidcConfig) => string): ResolvedOidcConfig {
   const required = (field: "authServiceUrl" | "appSlug"): string => {
     const value = input[field];
     return typeof value === "string" && value.trim() !== "" ? value.trim() : fail(nameOf(field), "is required");
@@ -247,40 +290,42 @@ function validate(input: Partial<ResolvedOidcConfig>, nameOf: (field: keyof Reso
     return typeof value === "string" ? value.trim() : fail(nameOf(field), `must be a string (got ${typeof value})`);
   };
 
-  const url = (field: "authServiceUrl" | "jwksUri" | "issuer", value: string, mustBeSecure: boolean): string => {
+  /** Checks a URL setting; `name` is what errors blame (the variable or field the user set). */
+  const url = (name: string, value: string, mustBeSecure: boolean): string => {
     let parsed: URL;
     try {
       parsed = new URL(value);
     } catch {
-      return fail(nameOf(field), `must be an absolute URL (got "${value}")`);
+      return fail(name, `must be an absolute URL (got "${value}")`);
     }
-    if (parsed.protocol !== "https:" && parsed.protocol !== "http:") fail(nameOf(field), "must be an http(s) URL");
+    if (parsed.protocol !== "https:" && parsed.protocol !== "http:") fail(name, "must be an http(s) URL");
     if (mustBeSecure && parsed.protocol === "http:" && !allowInsecureHttp && !isLoopback(parsed.hostname)) {
-      fail(nameOf(field), `must use https: (http: is only allowed for loopback hosts unless ${nameOf("allowInsecureHttp")}=true)`);
+      fail(name, `must use https: (http: is only allowed for loopback hosts unless ${nameOf("allowInsecureHttp")}=true)`);
     }
     return value;
   };
 
-  url("authServiceUrl", authServiceUrl, false);
+  url(nameOf("authServiceUrl"), authServiceUrl, false);
+  const discovery = input.discovery ?? false;
+  if (typeof discovery !== "boolean") fail(nameOf("discovery"), `must be true or false (got ${JSON.stringify(discovery)})`);
   // A value derived from AUTH_SERVICE_URL is blamed on AUTH_SERVICE_URL: the error names what the user set.
   const explicitJwksUri = optionalText("jwksUri");
-  const jwksUri = url(explicitJwksUri ? "jwksUri" : "authServiceUrl", explicitJwksUri || `${base}/api/auth/jwks`, true);
+  const jwksUri = explicitJwksUri || !discovery ? url(nameOf(explicitJwksUri ? "jwksUri" : "authServiceUrl"), explicitJwksUri || `${base}/api/auth/jwks`, true) : undefined;
   // The issuer is compared as an exact string (RFC 8725 §3.8); only a URL-shaped issuer is checked for https.
   const explicitIssuer = optionalText("issuer");
   const issuer = explicitIssuer || base;
-  if (/^https?:/i.test(issuer)) url(explicitIssuer ? "issuer" : "authServiceUrl", issuer, true);
+  if (/^https?:/i.test(issuer)) url(nameOf(explicitIssuer ? "issuer" : "authServiceUrl"), issuer, true);
+  if (discovery && jwksUri === undefined && !/^https?:[^?#]*$/i.test(issuer)) {
+    fail(nameOf("issuer"), `must be an http(s) URL without query or fragment to be discovered (${nameOf("discovery")}=true)`);
+  }
 
   const algorithmList = (field: "algorithms" | "dpopAlgorithms", fallback: readonly SupportedAlgorithm[]): SupportedAlgorithm[] => {
     const value = input[field] ?? fallback;
-    if (!Array.isArray(value) || value.length === 0) fail(nameOf(field), "must list at least one algorithm");
-    for (const alg of value) {
-      if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(alg)) {
-        fail(nameOf(field), `contains "${String(alg)}": only asymmetric algorithms (${SUPPORTED_ALGORITHMS.join(", ")}) are allowed; "none" and HS* never are`);
-      }
-    }
+    checkAlgorithms(nameOf(field), value);
     return [...value];
   };
   const algorithms = algorithmList("algorithms", DEFAULT_ALGORITHMS);
+
 
   const num = (field: keyof ResolvedOidcConfig, fallback: number, max = Number.MAX_SAFE_INTEGER, min = 0): number => {
     const value = (input[field] as number | undefined) ?? fallback;
@@ -311,6 +356,19 @@ function validate(input: Partial<ResolvedOidcConfig>, nameOf: (field: keyof Reso
     fail(nameOf("dpopNonceSecret"), `must be a string of at least ${MIN_NONCE_SECRET_LENGTH} characters`);
   }
   const publicOrigin = input.publicOrigin === undefined ? undefined : origin(nameOf("publicOrigin"), input.publicOrigin);
+  const audience = optionalText("audience") || appSlug;
+  const tokenTypes = strings("tokenTypes");
+  const issuers = resolveIssuerList(input.issuers, {
+    name: nameOf("issuers"),
+    taken: [issuer],
+    defaults: { audience, algorithms, tokenTypes, discovery },
+    checkUrl: (name, value) => void url(name, value, true),
+    checkAlgorithms,
+  });
+  const roleSource = input.roleSource ?? "token";
+  if (!(ROLE_SOURCES as readonly string[]).includes(roleSource)) {
+    fail(nameOf("roleSource"), `must be one of ${ROLE_SOURCES.join(", ")} (got "${String(roleSource)}")`);
+  }
 
   const maxTokenBytes = wholeNumber("maxTokenBytes", 8192);
   if (maxTokenBytes < 64) fail(nameOf("maxTokenBytes"), "must be at least 64");
@@ -320,7 +378,9 @@ function validate(input: Partial<ResolvedOidcConfig>, nameOf: (field: keyof Reso
     appSlug,
     jwksUri,
     issuer,
-    audience: optionalText("audience") || appSlug,
+    discovery,
+    issuers: Object.freeze(issuers),
+    audience,
     algorithms,
     clockToleranceSeconds: num("clockToleranceSeconds", SESSION_DEFAULTS.clockToleranceSeconds, 60),
     maxTokenAgeSeconds: input.maxTokenAgeSeconds === undefined ? undefined : num("maxTokenAgeSeconds", 0),
@@ -328,7 +388,7 @@ function validate(input: Partial<ResolvedOidcConfig>, nameOf: (field: keyof Reso
     maxTokenLifetimeSeconds: num("maxTokenLifetimeSeconds", 86_400, Number.MAX_SAFE_INTEGER, 60),
     logoutAudience: optionalText("logoutAudience") || appSlug,
     logoutRequireTyp,
-    tokenTypes: strings("tokenTypes"),
+    tokenTypes,
     authorizedParties: strings("authorizedParties"),
     maxTokenBytes,
     // 0 would abort every fetch, and a max age under 1 s would fetch the JWKS on nearly every request.
@@ -346,6 +406,7 @@ function validate(input: Partial<ResolvedOidcConfig>, nameOf: (field: keyof Reso
     publicOrigin,
     tokenCacheSize: wholeNumber("tokenCacheSize", 10_000),
     tokenCacheTtlSeconds: num("tokenCacheTtlSeconds", 300),
+    roleSource,
   }) as ResolvedOidcConfig;
 }
 

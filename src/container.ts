@@ -3,7 +3,7 @@ import { container as tsyringeRoot, instanceCachingFactory, Lifecycle, type Depe
 import { TOKENS, type AppHandle } from "./tokens.js";
 import { systemClock } from "./services/Clock.js";
 import { createOidcLogger } from "./services/logger.js";
-import { EnvConfigService } from "./services/ConfigService.js";
+import { AppHandleConfigService, EnvConfigService } from "./services/ConfigService.js";
 import { KeySetRegistry } from "./services/keys/KeySetRegistry.js";
 import { JwksVerifier } from "./services/verification/JwksVerifier.js";
 import { AppHandleUserProvisioner } from "./services/UserProvisioner.js";
@@ -16,17 +16,37 @@ import { MemoryRevocationStore } from "./services/sessions/MemoryRevocationStore
 import { BoundedVerifiedTokenCache } from "./services/verification/VerifiedTokenCache.js";
 
 /**
+ * `process.env` as it is at the moment it is read. Hosts and tests replace
+ * the whole object (`process.env = { ...process.env, AUTH_SERVICE_URL }`)
+ * after this module was imported; capturing the object at import would
+ * keep reading the old one.
+ */
+const liveProcessEnv: NodeJS.ProcessEnv = new Proxy(
+  {},
+  {
+    get: (_target, key) => (typeof key === "string" ? process.env[key] : undefined),
+    has: (_target, key) => key in process.env,
+    ownKeys: () => Reflect.ownKeys(process.env),
+    getOwnPropertyDescriptor: (_target, key) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(process.env, key);
+      return descriptor && { ...descriptor, configurable: true };
+    },
+  },
+);
+
+/**
  * A new, isolated container with every default binding. Nothing resolved
  * from it is shared with other containers: use one per test, or one per
  * IOServer instance, and bind middleware classes to it with
  * `bindOidcMiddlewares(container)`.
  *
- * Shared collaborators (config, key sets, verified-token cache, verifier,
- * logger, the revocation store, the Socket.IO server registry and the
- * session revoker) are singletons
- * of this container; the appHandle adapters (provisioner, session
- * registrar) are container-scoped, so each middleware `handle(appHandle)`
- * gets its own, bound to that IOServer's appHandle.
+ * Shared collaborators (the environment's config, key sets, verified-token
+ * cache, logger, the revocation store, the Socket.IO server registry and
+ * the session revoker)
+ * are singletons of this container; the appHandle adapters (config,
+ * provisioner, session registrar) and the verifier that reads the config
+ * are container-scoped, so each middleware `handle(appHandle)` gets its
+ * own, bound to that IOServer's appHandle.
  *
  * @example
  * ```ts
@@ -36,13 +56,15 @@ import { BoundedVerifiedTokenCache } from "./services/verification/VerifiedToken
  */
 export function createOidcContainer(): DependencyContainer {
   const c = tsyringeRoot.createChildContainer();
-  c.register(TOKENS.Environment, { useValue: process.env });
+  c.register(TOKENS.Environment, { useValue: liveProcessEnv });
+  c.register(TOKENS.AppHandle, { useValue: {} });
   c.register(TOKENS.Clock, { useValue: systemClock });
   c.register(TOKENS.Logger, { useFactory: instanceCachingFactory((r) => createOidcLogger(undefined, r.resolve(TOKENS.Environment).AUTH_SERVICE_LOG_LEVEL)) });
-  c.register(TOKENS.ConfigService, { useClass: EnvConfigService }, { lifecycle: Lifecycle.Singleton });
+  c.register(EnvConfigService, { useClass: EnvConfigService }, { lifecycle: Lifecycle.Singleton });
+  c.register(TOKENS.ConfigService, { useClass: AppHandleConfigService }, { lifecycle: Lifecycle.ContainerScoped });
   c.register(TOKENS.KeySetRegistry, { useClass: KeySetRegistry }, { lifecycle: Lifecycle.Singleton });
   c.register(TOKENS.VerifiedTokenCache, { useClass: BoundedVerifiedTokenCache }, { lifecycle: Lifecycle.Singleton });
-  c.register(TOKENS.JwksVerifier, { useClass: JwksVerifier }, { lifecycle: Lifecycle.Singleton });
+  c.register(TOKENS.JwksVerifier, { useClass: JwksVerifier }, { lifecycle: Lifecycle.ContainerScoped });
   c.register(TOKENS.UserProvisioner, { useClass: AppHandleUserProvisioner }, { lifecycle: Lifecycle.ContainerScoped });
   c.register(TOKENS.SocketSessionRegistrar, { useClass: AppHandleSessionRegistrar }, { lifecycle: Lifecycle.ContainerScoped });
   c.register(TOKENS.AuthPipeline, { useClass: AuthPipeline });

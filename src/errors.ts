@@ -83,6 +83,8 @@ export interface OidcErrorOptions {
   reason?: string;
   /** Seconds after which a retry makes sense (sent as `Retry-After`). */
   retryAfter?: number;
+  /** For `ERR_FORBIDDEN` by a scope guard: the required scopes, space-delimited, sent as the challenge's `scope` (RFC 6750 §3). */
+  scope?: string;
   cause?: unknown;
   /** The scheme the client used: the challenge of that scheme carries the error (default Bearer). */
   scheme?: AuthScheme;
@@ -109,6 +111,8 @@ export class OidcError extends Error {
   /** Server-side detail for logs; never returned to the client. */
   readonly reason: string | undefined;
   readonly retryAfter: number | undefined;
+  /** The required scopes named in the challenge, if a scope guard refused. */
+  readonly scope: string | undefined;
   /** The scheme the client used, when known. */
   readonly scheme: AuthScheme | undefined;
   readonly authError: AuthErrorName | undefined;
@@ -124,6 +128,8 @@ export class OidcError extends Error {
     this.statusCode = options.authError === "invalid_request" ? 400 : OIDC_ERROR_STATUS[code];
     this.reason = options.reason;
     this.retryAfter = options.retryAfter;
+    // Only scope-token characters (RFC 6749 §3.3) may go into the quoted attribute; scopeRequirement() already insists on them.
+    this.scope = options.scope !== undefined && /^[\x20\x21\x23-\x5B\x5D-\x7E]+$/.test(options.scope) ? options.scope : undefined;
     this.scheme = options.scheme;
     this.authError = options.authError;
     this.dpopNonce = options.dpopNonce;
@@ -158,7 +164,8 @@ export class OidcError extends Error {
   get challenge(): string | undefined {
     const name = this.code === ERR_AUTH_TOKEN_REQUIRED ? undefined : (this.authError ?? BEARER_ERROR[this.code]);
     if (name === undefined && this.code !== ERR_AUTH_TOKEN_REQUIRED) return undefined;
-    const error = name === undefined ? "" : `error="${name}", error_description="${this.message.replace(NOT_DESCRIPTION_CHAR, "")}"`;
+    const scope = this.scope !== undefined && this.code === ERR_FORBIDDEN ? `, scope="${this.scope}"` : "";
+    const error = name === undefined ? "" : `error="${name}", error_description="${this.message.replace(NOT_DESCRIPTION_CHAR, "")}"${scope}`;
     const { bearer, dpopAlgs } = this.offered;
     // The error goes on the scheme the client used (RFC 9449 §7.2); the other scheme is only offered.
     const errorOn = this.scheme ?? (bearer ? "Bearer" : "DPoP");

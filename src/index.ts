@@ -17,6 +17,7 @@ export { type EventRequirements, type OidcSocketEventGuard } from "./middlewares
 export {
   requireRoles,
   requirePermissions,
+  requireScopes,
   requireEventPermissions,
   type OidcGuardFactories,
   type PermissionOptions,
@@ -44,6 +45,7 @@ export {
   DPOP_DEFAULTS,
   DPOP_MODES,
   OIDC_ENV_VARS,
+  ROLE_SOURCES,
   SOCKET_EXPIRY_POLICIES,
   SUPPORTED_ALGORITHMS,
   readOidcConfigFromEnv,
@@ -52,9 +54,11 @@ export {
   type OidcConfig,
   type DpopMode,
   type DpopSettings,
+  type RoleSource,
   type SocketExpiryPolicy,
   type SupportedAlgorithm,
 } from "./config.js";
+export type { ResolvedTrustedIssuer, TrustedIssuerConfig } from "./issuerConfig.js";
 export {
   ERR_AUTH_MISCONFIGURED,
   ERR_AUTH_TOKEN_INVALID,
@@ -70,9 +74,9 @@ export {
   type OfferedSchemes,
   type OidcErrorCode,
 } from "./errors.js";
-export type { LocalUser, OidcFeatures, OidcUserContext, UserProfile, VerifiedClaims } from "./types.js";
+export type { AuthenticatedUserContext, LocalUser, OidcFeatures, OidcUserContext, UserProfile, VerifiedClaims } from "./types.js";
 
-export { EnvConfigService, StaticConfigService, type ConfigService } from "./services/ConfigService.js";
+export { AppHandleConfigService, EnvConfigService, StaticConfigService, type ConfigService } from "./services/ConfigService.js";
 export { JwksVerifier, type TokenVerifier } from "./services/verification/JwksVerifier.js";
 export { AppHandleUserProvisioner, type UserProvisioner } from "./services/UserProvisioner.js";
 export { AppHandleSessionRegistrar, type SocketSessionRegistrar } from "./services/sessions/SocketSessionRegistrar.js";
@@ -87,6 +91,10 @@ export type { RevocableClaims, Revocation, RevocationStore } from "./services/se
 export { SocketServerRegistry, type NamespaceHost, type RoomBroadcaster } from "./services/sessions/SocketServerRegistry.js";
 export { holdsRole, type AccessRequirement, type PermissionMode } from "./services/AccessRequirement.js";
 export { RemoteKeySet, type KeysRemovedListener } from "./services/keys/RemoteKeySet.js";
+export { IssuerMetadata } from "./services/keys/IssuerMetadata.js";
+export { discoveryUrls } from "./services/keys/discovery.js";
+export { trustedIssuers } from "./services/keys/trustedIssuers.js";
+export { scopesFromClaims } from "./services/verification/scopes.js";
 export { BoundedVerifiedTokenCache, type VerifiedTokenCache, type Verification } from "./services/verification/VerifiedTokenCache.js";
 export { systemClock, type Clock } from "./services/Clock.js";
 export { createOidcLogger } from "./services/logger.js";

@@ -20,7 +20,7 @@ import type { DpopProofVerifier } from "./services/verification/DpopProofVerifie
 export const TOKENS = Object.freeze({
   /** `ConfigService`: the validated `ResolvedOidcConfig`. */
   ConfigService: Symbol("ioserver-oidc.ConfigService") as InjectionToken<ConfigService>,
-  /** The environment the default `ConfigService` reads (default `process.env`). */
+  /** The environment the default `ConfigService` reads (default: `process.env` as it is when read, even if replaced after import). */
   Environment: Symbol("ioserver-oidc.Environment") as InjectionToken<NodeJS.ProcessEnv>,
   /** `TokenVerifier`: signature and claim checks against the JWKS. */
   JwksVerifier: Symbol("ioserver-oidc.JwksVerifier") as InjectionToken<TokenVerifier>,
@@ -51,17 +51,25 @@ export const TOKENS = Object.freeze({
   Clock: Symbol("ioserver-oidc.Clock") as InjectionToken<Clock>,
   /**
    * IOServer's `appHandle`, bound per middleware `handle()` call in a child
-   * container; only the default adapters depend on it.
+   * container (`{}` in the container itself); only the default adapters
+   * depend on it.
    */
   AppHandle: Symbol("ioserver-oidc.AppHandle") as InjectionToken<AppHandle>,
 });
 
 /** The part of IOServer's appHandle the default adapters use. */
 export interface AppHandle {
+  /** A host's own config manager (0.1.x): honoured by the default `ConfigService` when it is not the package's `OidcConfigManager`. */
+  oidcConfig?: unknown;
   users?: { findOrCreate?: (sub: string, profile: Record<string, unknown>) => unknown };
+  /**
+   * The host's session manager, as 0.1.x documented it: `registerSocket(userId, socketId, sub)`
+   * when a socket is connected, `unregisterSocket(socketId, userId)` when it left (the socket id
+   * first, so the guide's `unregisterSocket(socketId)` works; `userId` follows for stores keyed by user).
+   */
   session?: {
     registerSocket?: (userId: string, socketId: string, sub: string) => unknown;
-    unregisterSocket?: (userId: string, socketId: string) => unknown;
+    unregisterSocket?: (socketId: string, userId: string) => unknown;
   };
   [key: string]: unknown;
 }

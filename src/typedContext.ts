@@ -2,7 +2,7 @@ import type { FastifyRequest } from "fastify";
 import type { Socket } from "socket.io";
 import { ERR_AUTH_MISCONFIGURED, OidcError } from "./errors.js";
 import { copyContext, readAuth } from "./transport/authState.js";
-import type { OidcUserContext } from "./types.js";
+import type { AuthenticatedUserContext, OidcUserContext } from "./types.js";
 
 /**
  * The fields the authentication middlewares put on the Fastify request and
@@ -42,7 +42,7 @@ declare module "socket.io" {
  * }
  * ```
  */
-export function getAuth(target: FastifyRequest | Socket): OidcUserContext {
+export function getAuth(target: FastifyRequest | Socket): AuthenticatedUserContext {
   const auth = readAuth(target);
   if (auth === undefined) {
     throw new OidcError(ERR_AUTH_MISCONFIGURED, {

@@ -32,9 +32,12 @@ test("binding to one container leaves the exported classes and other bindings al
   expect(OidcHttpMiddleware.container).toBe(oidcContainer);
 });
 
-test("a bound manager reads its own container's configuration", () => {
+test("a bound manager reads its own container's configuration", async () => {
   const container = createOidcContainer();
   container.register(TOKENS.Environment, { useValue: { AUTH_SERVICE_URL: "https://auth.example.com", AUTH_SERVICE_APP_SLUG: "bound-app" } });
+  // A verifier without a warm-up: start() loads no JWKS.
+  container.register(TOKENS.JwksVerifier, { useValue: { verify: () => Promise.reject(new Error("not used")) } });
   const manager = new (bindOidcMiddlewares(container).OidcConfigManager)({});
+  await manager.start();
   expect(manager.getConfig().appSlug).toBe("bound-app");
 });

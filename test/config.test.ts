@@ -64,6 +64,9 @@ describe("readOidcConfigFromEnv: defaults", () => {
       publicOrigin: undefined,
       tokenCacheSize: 10_000,
       tokenCacheTtlSeconds: 300,
+      discovery: false,
+      issuers: [],
+      roleSource: "token",
     });
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
 import { container as tsyringeRoot, type InjectionToken } from "tsyringe";
 import { createOidcContainer, oidcContainer, scopeFor } from "../src/container.js";
-import { EnvConfigService } from "../src/services/ConfigService.js";
+import { AppHandleConfigService, EnvConfigService } from "../src/services/ConfigService.js";
 import { JwksVerifier } from "../src/services/verification/JwksVerifier.js";
 import { KeySetRegistry } from "../src/services/keys/KeySetRegistry.js";
 import { AppHandleUserProvisioner } from "../src/services/UserProvisioner.js";
@@ -11,15 +11,17 @@ import { systemClock } from "../src/services/Clock.js";
 import { TOKENS } from "../src/tokens.js";
 
 /** Collaborators every middleware of a container shares. */
-const SHARED: InjectionToken<unknown>[] = [TOKENS.ConfigService, TOKENS.KeySetRegistry, TOKENS.JwksVerifier, TOKENS.Logger];
+const SHARED: InjectionToken<unknown>[] = [EnvConfigService, TOKENS.KeySetRegistry, TOKENS.VerifiedTokenCache, TOKENS.Logger];
+/** Collaborators each middleware `handle(appHandle)` gets its own of, bound to its appHandle. */
+const PER_SCOPE: InjectionToken<unknown>[] = [TOKENS.ConfigService, TOKENS.JwksVerifier, TOKENS.UserProvisioner, TOKENS.SocketSessionRegistrar];
 
 describe("createOidcContainer", () => {
   test("binds every token to its default", () => {
     const c = createOidcContainer();
     const scope = scopeFor(c, {});
-    expect(c.resolve(TOKENS.Environment)).toBe(process.env);
+    expect(c.resolve(TOKENS.Environment).PATH).toBe(process.env.PATH);
     expect(c.resolve(TOKENS.Clock)).toBe(systemClock);
-    expect(c.resolve(TOKENS.ConfigService)).toBeInstanceOf(EnvConfigService);
+    expect(c.resolve(TOKENS.ConfigService)).toBeInstanceOf(AppHandleConfigService);
     expect(c.resolve(TOKENS.KeySetRegistry)).toBeInstanceOf(KeySetRegistry);
     expect(c.resolve(TOKENS.JwksVerifier)).toBeInstanceOf(JwksVerifier);
     expect(scope.resolve(TOKENS.UserProvisioner)).toBeInstanceOf(AppHandleUserProvisioner);
@@ -41,6 +43,27 @@ describe("createOidcContainer", () => {
     const c = createOidcContainer();
     for (const token of SHARED) {
       expect(scopeFor(c, {}).resolve(token)).toBe(c.resolve(token));
+    }
+  });
+
+  test("the appHandle adapters and the verifier reading their config are one per middleware scope", () => {
+    const c = createOidcContainer();
+    const [a, b] = [scopeFor(c, {}), scopeFor(c, {})];
+    for (const token of PER_SCOPE) {
+      expect(a.resolve(token)).toBe(a.resolve(token));
+      expect(a.resolve(token)).not.toBe(b.resolve(token));
+    }
+  });
+
+  test("the default environment is process.env as it is when read, even after the object was replaced", () => {
+    const env = createOidcContainer().resolve(TOKENS.Environment);
+    const original = process.env;
+    try {
+      process.env = { ...original, AUTH_SERVICE_APP_SLUG: "replaced-after-import" };
+      expect(env.AUTH_SERVICE_APP_SLUG).toBe("replaced-after-import");
+      expect(Object.keys(env)).toContain("AUTH_SERVICE_APP_SLUG");
+    } finally {
+      process.env = original;
     }
   });
 

@@ -73,6 +73,17 @@ describe("OidcError", () => {
       expect(new OidcError(ERR_FORBIDDEN).challenge).toContain('error="insufficient_scope"');
     });
 
+    test('a missing scope: the challenge names the required scopes in scope="…" (RFC 6750 §3)', () => {
+      expect(new OidcError(ERR_FORBIDDEN, { message: "Missing scope", scope: "notes:read notes:write" }).challenge).toBe(
+        'Bearer realm="api", error="insufficient_scope", error_description="Missing scope", scope="notes:read notes:write"',
+      );
+    });
+
+    test("a scope attribute that is not scope tokens is left out rather than sent broken", () => {
+      expect(new OidcError(ERR_FORBIDDEN, { scope: 'a" b' }).challenge).not.toContain("scope=");
+      expect(new OidcError(ERR_AUTH_TOKEN_INVALID, { scope: "a" }).challenge).not.toContain("scope=");
+    });
+
     test("quotes and backslashes of a custom message cannot break out of the quoted description", () => {
       const challenge = new OidcError(ERR_AUTH_TOKEN_INVALID, { message: 'bad "token" \\ here' }).challenge;
       expect(challenge).toContain('error_description="bad token  here"');

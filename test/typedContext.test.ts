@@ -7,7 +7,7 @@ import { attachAuth } from "../src/transport/authState.js";
 import { createTestContainer, fakeVerifier, InMemoryUserProvisioner } from "../src/testing/index.js";
 import { connectSocket, emitWithAck, startServer } from "./fixtures/app.js";
 
-const context = { sub: "alice", userId: "1", userRole: "admin", roles: ["admin"], permissions: ["p"], features: { beta: true } };
+const context = { sub: "alice", iss: "https://issuer.test", userId: "1", userRole: "admin", roles: ["admin"], permissions: ["p"], scopes: ["notes:read"], features: { beta: true }, email: "alice@example.com", name: null };
 const result = { context, claims: { sub: "alice", iss: "https://issuer.test", exp: 1 }, localRole: "admin" };
 
 test("returns the context the middleware attached", () => {

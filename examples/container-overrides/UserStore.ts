@@ -22,7 +22,7 @@ export class UserStore implements UserProvisioner {
   }
 
   findOrCreate(sub: string, profile: UserProfile): LocalUser {
-    const user = this.bySub.get(sub) ?? this.insert({ sub, email: profile.email, role: "member", disabled: false });
+    const user = this.bySub.get(sub) ?? this.insert({ sub, email: profile.email ?? undefined, role: "member", disabled: false });
     return { id: user.id, role: user.role, isDisabled: user.disabled };
   }
 

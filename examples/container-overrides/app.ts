@@ -2,7 +2,9 @@
  * Example 2: overriding the provisioner and the verifier through container
  * bindings. The middleware classes IOServer constructs are bound to this
  * app's container, so the overrides apply to every route and namespace of
- * this server and to nothing else in the process.
+ * this server and to nothing else in the process. The store's roles decide
+ * the admin guard when the app runs with `AUTH_SERVICE_ROLE_SOURCE=local-first`
+ * (by default role checks read the token's `roles`, as in 0.1.x).
  */
 import { fileURLToPath } from "node:url";
 import { BaseController, BaseService, IOServer } from "ioserver";

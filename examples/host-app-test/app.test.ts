@@ -24,13 +24,13 @@ let sessions: RecordingSessionRegistrar;
 beforeEach(async () => {
   users = new InMemoryUserProvisioner([
     { sub: "alice", id: 1, role: "admin" },
-    { sub: "mallory", id: 2, disabled: true },
+    { sub: "mallory", id: 2, isDisabled: true },
   ]);
   sessions = new RecordingSessionRegistrar();
   // A fresh container per test: these fakes exist for this test only.
   const oidc = createTestContainer({
     verifier: fakeVerifier({
-      "alice-token": { sub: "alice" },
+      "alice-token": { sub: "alice", roles: ["admin"] },
       "bob-token": { sub: "bob", email: "bob@example.com" },
       "mallory-token": { sub: "mallory" },
     }),

@@ -3,8 +3,8 @@ import type { OidcHttpGuard } from "./guards.js";
 
 /**
  * IOServer controller middleware placed after `OidcHttpMiddleware`: lets
- * through only users holding the "admin" role (the provisioner's role,
- * else the token's roles), else 403 `ERR_FORBIDDEN`. Without an
+ * through only users holding the "admin" role (by default the token's
+ * `roles` claim; see `holdsRole` and `AUTH_SERVICE_ROLE_SOURCE`), else 403 `ERR_FORBIDDEN`. Without an
  * authentication middleware before it, it refuses everyone. The same as
  * `requireRoles("admin").http`.
  */

@@ -10,7 +10,9 @@ import { sendDpopNonce, sendHttpError } from "../transport/reportError.js";
 
 /**
  * IOServer controller middleware: authenticates `Authorization: Bearer`
- * requests, and `Authorization: DPoP` ones with their `DPoP` proof, and puts `sub, userId, userRole, roles, permissions, features`
+ * requests (and `Authorization: DPoP` ones with their `DPoP` proof) and puts
+ * `sub, userId, userRole, roles, permissions, features, email, name` (and
+ * `org_id` when the token has it)
  * on the request. A refused request never reaches the route handler.
  *
  * @example

@@ -1,6 +1,6 @@
 import type { DependencyContainer } from "tsyringe";
 import { oidcContainer } from "../container.js";
-import { permissionRequirement, roleRequirement, type PermissionMode } from "../services/AccessRequirement.js";
+import { permissionRequirement, roleRequirement, scopeRequirement, type PermissionMode } from "../services/AccessRequirement.js";
 import { eventGuardFor, type EventRequirements, type OidcSocketEventGuard } from "./eventGuard.js";
 import { guardFor, type OidcGuard } from "./guards.js";
 
@@ -15,6 +15,8 @@ export interface OidcGuardFactories {
   requireRoles(...roles: string[]): OidcGuard;
   /** Guards checking the token's `permissions` claim (see the exported `requirePermissions`). */
   requirePermissions(permissions: string | string[], options?: PermissionOptions): OidcGuard;
+  /** Guards checking the token's scopes, `scope` or `scp` (see the exported `requireScopes`). */
+  requireScopes(scopes: string | string[], options?: PermissionOptions): OidcGuard;
   /** Per-event authorization on a socket namespace (see the exported `requireEventPermissions`). */
   requireEventPermissions(map: EventRequirements): typeof OidcSocketEventGuard;
 }
@@ -27,6 +29,7 @@ export function guardFactories(container: DependencyContainer): OidcGuardFactori
   return {
     requireRoles: (...roles) => guardFor(roleRequirement(roles), container),
     requirePermissions: (permissions, options = {}) => guardFor(permissionRequirement(permissions, options.mode), container),
+    requireScopes: (scopes, options = {}) => guardFor(scopeRequirement(scopes, options.mode), container),
     requireEventPermissions: (map) => eventGuardFor(map, container),
   };
 }
@@ -34,9 +37,9 @@ export function guardFactories(container: DependencyContainer): OidcGuardFactori
 const onDefaultContainer = guardFactories(oidcContainer);
 
 /**
- * Guards letting through users holding at least one of `roles` (the
- * provisioner's local role outranks the token's `roles`). Chain two guards
- * to require two roles.
+ * Guards letting through users holding at least one of `roles`: by
+ * default in the token's `roles` claim (with `AUTH_SERVICE_ROLE_SOURCE=local-first`,
+ * the provisioner's role when it gave one). Chain two guards to require two roles.
  *
  * @example
  * ```ts
@@ -58,6 +61,23 @@ export const requireRoles: OidcGuardFactories["requireRoles"] = onDefaultContain
  * ```
  */
 export const requirePermissions: OidcGuardFactories["requirePermissions"] = onDefaultContainer.requirePermissions;
+
+/**
+ * Guards checking the OAuth scopes the token grants (its `scope` string or
+ * `scp` array/string; see docs/scopes.md): all of them by default, or one
+ * of them with `{ mode: "any" }`. An HTTP refusal is 403 `ERR_FORBIDDEN`
+ * with `WWW-Authenticate: Bearer error="insufficient_scope", scope="…"`
+ * (RFC 6750 §3.1); a socket gets `ERR_FORBIDDEN` naming the missing scopes.
+ * For one event, put the guard in `requireEventPermissions`.
+ *
+ * @example
+ * ```ts
+ * middlewares: [OidcHttpMiddleware, requireScopes("notes:read").http]
+ * middlewares: [OidcSocketMiddleware, requireScopes(["chat:read", "chat:admin"], { mode: "any" }).socket]
+ * requireEventPermissions({ deleteNote: requireScopes("notes:write") })
+ * ```
+ */
+export const requireScopes: OidcGuardFactories["requireScopes"] = onDefaultContainer.requireScopes;
 
 /**
  * Per-event authorization on a socket namespace.

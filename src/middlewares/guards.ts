@@ -38,16 +38,17 @@ export function refusalFor(
   }
   const unmet = requirement.unmet(auth);
   if (unmet === undefined) return undefined;
-  const refusal = new OidcError(ERR_FORBIDDEN, { message: unmet, reason: `requires ${requirement.description}` });
+  const refusal = new OidcError(ERR_FORBIDDEN, { message: unmet, reason: `requires ${requirement.description}`, scope: requirement.scope });
   logRefusal(logger, refusal, { ...where, sub: auth.context.sub }, atWill);
   return refusal;
 }
 
 /**
- * IOServer controller middleware made by `requireRoles(...).http` /
- * `requirePermissions(...).http`; place it after `OidcHttpMiddleware`.
- * Refuses with 403 `ERR_FORBIDDEN` and `WWW-Authenticate: Bearer …
- * error="insufficient_scope"` (RFC 6750 §3.1).
+ * IOServer controller middleware made by `requireRoles(...).http`,
+ * `requirePermissions(...).http` or `requireScopes(...).http`; place it
+ * after `OidcHttpMiddleware`. Refuses with 403 `ERR_FORBIDDEN` and
+ * `WWW-Authenticate: Bearer … error="insufficient_scope"` (RFC 6750 §3.1),
+ * with `scope="<the required scopes>"` for a scope guard.
  */
 export class OidcHttpGuard {
   static container: DependencyContainer = oidcContainer;

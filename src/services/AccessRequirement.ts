@@ -13,11 +13,20 @@ export interface AccessRequirement {
   readonly description: string;
   /** `undefined` when `auth` meets the requirement, else a client-safe sentence naming what is missing. */
   unmet(auth: AuthResult): string | undefined;
+  /** For scope requirements: the `scope` attribute of the 403 challenge (RFC 6750 §3), the required scopes space-delimited. */
+  readonly scope?: string;
 }
 
-/** Whether the authenticated user holds a role: the provisioner's role outranks the token's roles. */
+/**
+ * Whether the authenticated user holds a role: the one rule of every role
+ * check. By default (`AUTH_SERVICE_ROLE_SOURCE=token`, 0.1.x's rule) the
+ * token's `roles` claim decides, whatever the provisioner's role; with
+ * `local-first` the provisioner's role, when it gave one, decides alone
+ * and the token's `roles` count only for users without one.
+ */
 export function holdsRole(auth: AuthResult, role: string): boolean {
-  return auth.localRole !== undefined ? auth.localRole === role : auth.context.roles.includes(role);
+  if (auth.roleSource === "local-first" && auth.localRole !== undefined) return auth.localRole === role;
+  return auth.context.roles.includes(role);
 }
 
 const quoted = (values: readonly string[]): string => values.map((v) => `"${v}"`).join(", ");
@@ -30,10 +39,7 @@ function checkNames(values: readonly unknown[], what: string): readonly string[]
   return Object.freeze([...values] as string[]);
 }
 
-/**
- * The user holds at least one of `roles`. The provisioner's local role
- * outranks the token's `roles` claim (see `holdsRole`).
- */
+/** The user holds at least one of `roles` (see `holdsRole` for which roles count). */
 export function roleRequirement(roles: readonly string[]): AccessRequirement {
   const names = checkNames(roles, "roles");
   const sentence = names.length === 1 ? `The role ${quoted(names)} is required` : `One of the roles ${quoted(names)} is required`;
@@ -59,6 +65,37 @@ export function permissionRequirement(permissions: string | readonly string[], m
     unmet: (auth: AuthResult) => {
       const missing = names.filter((p) => !auth.context.permissions.includes(p));
       return missing.length === 0 ? undefined : `Missing ${missing.length === 1 ? "permission" : "permissions"}: ${quoted(missing)}`;
+    },
+  });
+}
+
+/** RFC 6749 §3.3 scope-token characters (NQCHAR): they also fit the challenge's quoted `scope` attribute as they are. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/**
+ * The token grants all of `scopes` (mode "all") or one of them (mode "any"),
+ * read from its `scope` or `scp` claim (see `scopesFromClaims`). A refusal
+ * names what is missing and carries the required scopes for the
+ * `WWW-Authenticate` challenge.
+ */
+export function scopeRequirement(scopes: string | readonly string[], mode: PermissionMode = "all"): AccessRequirement {
+  const names = checkNames(typeof scopes === "string" ? [scopes] : scopes, "scopes");
+  for (const name of names) if (!SCOPE_TOKEN.test(name)) throw new TypeError(`scopes must be RFC 6749 scope tokens: no spaces, quotes or backslashes (got ${JSON.stringify(name)})`);
+  if (mode !== "all" && mode !== "any") throw new TypeError(`mode must be "all" or "any" (got ${JSON.stringify(mode)})`);
+  const scope = names.join(" ");
+  if (mode === "any") {
+    return Object.freeze({
+      description: `one of the scopes ${quoted(names)}`,
+      scope,
+      unmet: (auth: AuthResult) => (names.some((s) => auth.context.scopes.includes(s)) ? undefined : `One of the scopes ${quoted(names)} is required`),
+    });
+  }
+  return Object.freeze({
+    description: `the scopes ${quoted(names)}`,
+    scope,
+    unmet: (auth: AuthResult) => {
+      const missing = names.filter((s) => !auth.context.scopes.includes(s));
+      return missing.length === 0 ? undefined : `Missing ${missing.length === 1 ? "scope" : "scopes"}: ${quoted(missing)}`;
     },
   });
 }

@@ -14,23 +14,26 @@ import {
   type AuthScheme,
   type OfferedSchemes,
 } from "../errors.js";
-import { DPOP_DEFAULTS, type DpopSettings } from "../config.js";
-import type { ConfigService } from "./ConfigService.js";
+import { DPOP_DEFAULTS, type DpopSettings, type RoleSource } from "../config.js";
 import type { DpopProofVerifier, DpopTarget } from "./verification/DpopProofVerifier.js";
 import { TOKENS } from "../tokens.js";
-import type { OidcUserContext, VerifiedClaims } from "../types.js";
+import type { ConfigService } from "./ConfigService.js";
+import type { AuthenticatedUserContext, VerifiedClaims } from "../types.js";
 import { buildUserContext, localRoleOf, profileFromClaims } from "./verification/claims.js";
 import type { TokenVerifier } from "./verification/JwksVerifier.js";
 import type { UserProvisioner } from "./UserProvisioner.js";
 import type { Clock } from "./Clock.js";
 import type { RevocationStore } from "./sessions/RevocationStore.js";
+import { checkProvisionedUser } from "./provisionedUser.js";
 
 /** The outcome of a successful authentication. */
 export interface AuthResult {
-  readonly context: OidcUserContext;
+  readonly context: AuthenticatedUserContext;
   readonly claims: VerifiedClaims;
-  /** The role the provisioner gave, if any: it outranks the token's roles. */
+  /** The role the provisioner gave, if any (the context's `userRole`; what role checks read under `"local-first"`). */
   readonly localRole: string | undefined;
+  /** The rule role checks apply to this user (`AUTH_SERVICE_ROLE_SOURCE`); absent means `"token"`. See `holdsRole`. */
+  readonly roleSource?: RoleSource;
   /** A fresh DPoP nonce for the client (nonces on, and its proof did not carry the current one). */
   readonly dpopNonce?: string;
 }
@@ -98,16 +101,17 @@ export class AuthPipeline {
       const { claims, dpopNonce } = await this.verifyCredential(dpop, credential.scheme, token, credential);
       // After the verifier, so a token its cache answered for is checked too; in-process, no I/O.
       if (this.revocations.isRevoked(claims, this.clock.now())) throw new OidcError(ERR_AUTH_TOKEN_INVALID, REVOKED);
-      let user;
+      let answer;
       try {
-        user = await this.provisioner.findOrCreate(claims.sub, profileFromClaims(claims));
+        answer = await this.provisioner.findOrCreate(claims.sub, profileFromClaims(claims));
       } catch (error) {
         throw toOidcError(error, ERR_USER_PROVISION_FAILED);
       }
-      // Any truthy flag refuses (fail closed): JS hosts and SQLite-backed stores return 1, not true.
+      // An answer of another shape, or with a disabled flag under another name, refuses (fail closed).
+      const user = checkProvisionedUser(answer);
       if (user?.isDisabled) throw new OidcError(ERR_USER_DISABLED, { reason: "provisioner reports the account disabled" });
       // The recorded identity: the transports only hand out copies of it (attachAuth, getAuth), so no handler can change it.
-      const result: AuthResult = { context: buildUserContext(claims, user), claims, localRole: localRoleOf(user) };
+      const result: AuthResult = { context: buildUserContext(claims, user), claims, localRole: localRoleOf(user), roleSource: this.roleSource() };
       return Object.freeze(dpopNonce === undefined ? result : { ...result, dpopNonce });
     } catch (error) {
       const refusal = clientSafe(toOidcError(error, ERR_AUTH_TOKEN_INVALID)).offer(offeredBy(dpop));
@@ -142,6 +146,18 @@ export class AuthPipeline {
     if (jkt !== proof.jkt) throw dpopRefusal("invalid_token", "Invalid DPoP key binding", "cnf.jkt is not the thumbprint of the proof's key");
     await this.dpop.claim(proof);
     return proof.nextNonce === undefined ? { claims } : { claims, dpopNonce: proof.nextNonce };
+  }
+
+  /**
+   * A host's own verifier may run without any `AUTH_SERVICE_*` configuration:
+   * the default rule (the token's roles) applies then.
+   */
+  private roleSource(): RoleSource {
+    try {
+      return this.config.get().roleSource;
+    } catch {
+      return "token";
+    }
   }
 
   private async verify(token: string, scheme: AuthScheme): Promise<VerifiedClaims> {

@@ -6,10 +6,10 @@ export interface InMemoryUser {
   sub: string;
   /** Local id (default: the next number, as a database would give). */
   id?: string | number;
-  /** Local role; outranks the token's roles for `userRole` and the admin guard. */
+  /** Local role: the context's `userRole` (and, with `AUTH_SERVICE_ROLE_SOURCE=local-first`, what role checks read). */
   role?: string;
-  /** A disabled user is refused with `ERR_USER_DISABLED`. */
-  disabled?: boolean;
+  /** A disabled user is refused with `ERR_USER_DISABLED`: the same name as in `LocalUser`, which the provisioner answers. */
+  isDisabled?: boolean;
 }
 
 export interface InMemoryUserProvisionerOptions {
@@ -22,7 +22,7 @@ export interface InMemoryUserRecord {
   sub: string;
   id: string | number;
   role: string | undefined;
-  disabled: boolean;
+  isDisabled: boolean;
   /** The profile of the last `findOrCreate` for this subject, if any. */
   profile: UserProfile | undefined;
 }
@@ -36,7 +36,7 @@ export interface InMemoryUserRecord {
  * ```ts
  * const users = new InMemoryUserProvisioner([
  *   { sub: "alice", id: 1, role: "admin" },
- *   { sub: "mallory", disabled: true },
+ *   { sub: "mallory", isDisabled: true },
  * ]);
  * users.disable("alice");
  * ```
@@ -56,24 +56,26 @@ export class InMemoryUserProvisioner implements UserProvisioner {
   /** Adds (or replaces) a user. */
   add(user: InMemoryUser): void {
     if (typeof user.sub !== "string" || user.sub === "") throw new TypeError("InMemoryUserProvisioner: a user needs a non-empty `sub`");
+    // Untyped callers: a seed saying `disabled: true` must not give an enabled user.
+    if ("disabled" in user) throw new TypeError("InMemoryUserProvisioner: the disabled flag is called `isDisabled`, not `disabled`");
     // Generated ids never collide with numeric ids given explicitly.
     if (typeof user.id === "number" && user.id >= this.nextId) this.nextId = Math.floor(user.id) + 1;
     this.users.set(user.sub, {
       sub: user.sub,
       id: user.id ?? this.nextId++,
       role: user.role,
-      disabled: user.disabled ?? false,
+      isDisabled: user.isDisabled ?? false,
       profile: this.users.get(user.sub)?.profile,
     });
   }
 
   /** Marks a user disabled: their next request or connection is refused. */
   disable(sub: string): void {
-    this.require(sub).disabled = true;
+    this.require(sub).isDisabled = true;
   }
 
   enable(sub: string): void {
-    this.require(sub).disabled = false;
+    this.require(sub).isDisabled = false;
   }
 
   /** Changes a user's local role. */
@@ -101,7 +103,7 @@ export class InMemoryUserProvisioner implements UserProvisioner {
       user = this.require(sub);
     }
     user.profile = { ...profile };
-    return { id: user.id, role: user.role, isDisabled: user.disabled };
+    return { id: user.id, role: user.role, isDisabled: user.isDisabled };
   }
 
   private require(sub: string): InMemoryUserRecord {

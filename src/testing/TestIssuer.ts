@@ -61,6 +61,8 @@ interface SigningKey {
 export class TestIssuer {
   /** JWKS requests received so far. */
   jwksRequests = 0;
+  /** Requests for its OpenID discovery document received so far. */
+  discoveryRequests = 0;
   private keys: SigningKey[] = [];
   private behaviour: JwksBehaviour = { kind: "ok" };
   private readonly sockets = new Set<Socket>();
@@ -117,10 +119,23 @@ export class TestIssuer {
     };
   }
 
-  /** Generates and publishes a new key, which becomes the default signing key. Returns its kid. */
-  async addKey(alg: TestAlgorithm = this.options.alg): Promise<string> {
+  /**
+   * Where it serves its OpenID discovery document (`{ issuer, jwks_uri }`,
+   * for `AUTH_SERVICE_DISCOVERY=true`): `<issuer>/.well-known/openid-configuration`
+   * when its issuer is on this server, else nowhere.
+   */
+  get discoveryPath(): string | undefined {
+    if (this.issuer !== this.url && !this.issuer.startsWith(`${this.url}/`)) return undefined;
+    return `${this.issuer.slice(this.url.length).replace(/\/+$/, "")}/.well-known/openid-configuration`;
+  }
+
+  /**
+   * Generates and publishes a new key, which becomes the default signing
+   * key. Returns its kid (random unless given: two issuers publishing an
+   * equal kid must still never verify each other's tokens).
+   */
+  async addKey(alg: TestAlgorithm = this.options.alg, kid: string = randomUUID()): Promise<string> {
     const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-    const kid = randomUUID();
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: "sig" };
     this.keys.push({ kid, alg, privateKey, publicJwk });
     return kid;
@@ -210,6 +225,11 @@ export class TestIssuer {
 
   private async listen(port: number): Promise<void> {
     this.server.on("request", (req, res) => {
+      if (req.url === this.discoveryPath) {
+        this.discoveryRequests += 1;
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ issuer: this.issuer, jwks_uri: this.jwksUri }));
+        return;
+      }
       if (req.url !== this.options.jwksPath) {
         res.writeHead(404).end();
         return;

@@ -1,7 +1,7 @@
 import type { AccessRequirement } from "../services/AccessRequirement.js";
 import type { AuthResult } from "../services/AuthPipeline.js";
 import { safeCopy } from "../services/verification/claims.js";
-import type { OidcFeatures, OidcUserContext } from "../types.js";
+import type { AuthenticatedUserContext, OidcFeatures } from "../types.js";
 
 /**
  * Where the authentication middleware leaves its result for the guards
@@ -19,14 +19,30 @@ type Carrier = object & { [AUTH_STATE]?: AuthResult; [ADMISSIONS]?: AccessRequir
  * freezing it on every request) keeps it as authenticated whatever a
  * handler does with what it got.
  */
-export function copyContext(context: OidcUserContext): OidcUserContext {
-  const { sub, userId, userRole, roles, permissions, features } = context;
-  return { sub, userId, userRole, roles: [...roles], permissions: [...permissions], features: safeCopy(features) as OidcFeatures };
+export function copyContext(context: AuthenticatedUserContext): AuthenticatedUserContext {
+  const { sub, iss, userId, userRole, roles, permissions, scopes, features, email, name, org_id } = context;
+  const copy: AuthenticatedUserContext = {
+    sub,
+    iss,
+    userId,
+    userRole,
+    roles: [...roles],
+    permissions: [...permissions],
+    scopes: [...scopes],
+    features: safeCopy(features) as OidcFeatures,
+    email,
+    name,
+  };
+  if (org_id !== undefined) copy.org_id = org_id;
+  return copy;
 }
 
 /** Puts a copy of the context fields on the request/socket and records the full result for guards and `getAuth`. */
 export function attachAuth(target: object, result: AuthResult): void {
-  Object.assign(target, copyContext(result.context));
+  const copy = copyContext(result.context);
+  // A socket re-authenticated with a token without org_id must not keep the previous token's.
+  if (copy.org_id === undefined) delete (target as { org_id?: string }).org_id;
+  Object.assign(target, copy);
   (target as Carrier)[AUTH_STATE] = result;
 }
 

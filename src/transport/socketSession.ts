@@ -7,6 +7,7 @@ import type { ConfigService } from "../services/ConfigService.js";
 import type { SocketSessionRegistrar } from "../services/sessions/SocketSessionRegistrar.js";
 import type { NamespaceHost } from "../services/sessions/SocketServerRegistry.js";
 import type { RevocationStore } from "../services/sessions/RevocationStore.js";
+import { DEFAULT_REVOKED_MESSAGE } from "../services/sessions/SessionRevoker.js";
 import {
   AUTH_EXPIRED_EVENT,
   AUTH_REFRESH_EVENT,
@@ -155,7 +156,7 @@ class LiveSession {
   }
 
   private revoke(): void {
-    const notice: AuthRevokedNotice = { message: "Your session was revoked" };
+    const notice: AuthRevokedNotice = { message: DEFAULT_REVOKED_MESSAGE };
     this.socket.emit(AUTH_REVOKED_EVENT, notice);
     this.socket.disconnect();
   }
@@ -227,8 +228,10 @@ class LiveSession {
     if (this.closed) return;
     try {
       const result = await this.deps.pipeline.authenticateRequest(() => this.refreshCredential(request), "socket");
-      if (result.context.sub !== this.current.context.sub) {
-        throw this.refused(new OidcError(ERR_AUTH_TOKEN_INVALID, { message: "The new token belongs to another subject", reason: "auth:refresh with a different sub" }));
+      // A subject is only unique per issuer: the same sub at another trusted issuer is someone else.
+      if (result.context.sub !== this.current.context.sub || result.context.iss !== this.current.context.iss) {
+        const reason = result.context.sub !== this.current.context.sub ? "auth:refresh with a different sub" : "auth:refresh with a different iss";
+        throw this.refused(new OidcError(ERR_AUTH_TOKEN_INVALID, { message: "The new token belongs to another subject", reason }));
       }
       for (const requirement of admissionsOf(this.socket)) {
         const unmet = requirement.unmet(result);

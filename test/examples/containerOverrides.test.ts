@@ -14,7 +14,8 @@ const savedEnv = { ...process.env };
 beforeAll(async () => {
   issuer = await TestIssuer.start();
   // Refusals are expected here: keep them out of the test output.
-  Object.assign(process.env, issuer.env({ AUTH_SERVICE_LOG_LEVEL: "warn" }));
+  // The store's roles decide role checks (see the example's header).
+  Object.assign(process.env, issuer.env({ AUTH_SERVICE_LOG_LEVEL: "warn", AUTH_SERVICE_ROLE_SOURCE: "local-first" }));
   users = new UserStore([
     { sub: "alice", role: "admin", disabled: false },
     { sub: "mallory", role: "admin", disabled: true },

@@ -141,3 +141,27 @@ describe("the JWKS is unreachable", () => {
     }
   });
 });
+
+describe("several trusted issuers (AUTH_SERVICE_ISSUERS)", () => {
+  test("each issuer logs out its own sessions, with its own keys; a token naming an untrusted issuer is refused before any key lookup", async () => {
+    const partner = await TestIssuer.start({ alg: "EdDSA", issuer: "https://partner.example.test" });
+    const both = await startLogoutApp(issuer, { AUTH_SERVICE_ISSUERS: JSON.stringify([{ issuer: partner.issuer, jwksUri: partner.jwksUri, audience: issuer.audience }]) });
+    try {
+      const access = await partner.mint({ sub: "p-user", sid: "p-session" });
+      expect((await fetch(`${both.url}/profile`, { headers: { authorization: `Bearer ${access}` } })).status).toBe(200);
+      expect((await both.post(form(await logoutToken(partner, { sid: "p-session" })))).status).toBe(200);
+      expect(both.revocations).toEqual([expect.objectContaining({ kind: "sid", iss: partner.issuer, sid: "p-session" })]);
+      expect((await fetch(`${both.url}/profile`, { headers: { authorization: `Bearer ${access}` } })).status).toBe(401);
+
+      const jwksBefore = partner.jwksRequests + issuer.jwksRequests;
+      const stranger = await both.post(form(await logoutToken(partner, { iss: "https://stranger.example.test", sid: "x" })));
+      expect(stranger.status).toBe(400);
+      expect(((await stranger.json()) as { error_description: string }).error_description).toContain('unexpected "iss" claim value');
+      expect(partner.jwksRequests + issuer.jwksRequests).toBe(jwksBefore);
+      expect(both.revocations).toHaveLength(1);
+    } finally {
+      await both.stop();
+      await partner.close();
+    }
+  });
+});

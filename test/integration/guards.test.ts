@@ -107,11 +107,11 @@ describe("HTTP guards", () => {
     expect(calls).toEqual(["http:getProfile"]);
   });
 
-  test("the provisioner's local role outranks the token's roles", async () => {
+  test("by default the token's roles decide, whatever the provisioner's role (0.1.x's rule)", async () => {
     app.users.roles.set("ivan", "admin");
-    expect((await get("/adminonly", { roles: [] })).status).toBe(200);
+    expect((await get("/adminonly", { roles: [] })).status).toBe(403);
     app.users.roles.set("ivan", "user");
-    expect((await get("/adminonly", { roles: ["admin"] })).status).toBe(403);
+    expect((await get("/adminonly", { roles: ["admin"] })).status).toBe(200);
   });
 
   test("requireRoles(a, b) admits a holder of either role", async () => {

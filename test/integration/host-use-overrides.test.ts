@@ -65,7 +65,8 @@ const open: ClientSocket[] = [];
 
 beforeAll(async () => {
   issuer = await TestIssuer.start({ alg: "ES256", audience: "acme-app" });
-  Object.assign(process.env, issuer.env(), { AUTH_SERVICE_LOG_LEVEL: "silent" });
+  // This host's store decides roles, the token's roles only count for users it gives none.
+  Object.assign(process.env, issuer.env(), { AUTH_SERVICE_LOG_LEVEL: "silent", AUTH_SERVICE_ROLE_SOURCE: "local-first" });
 
   oidcContainer.register(TOKENS.JwksVerifier, { useClass: TenantVerifier });
   oidcContainer.register(TOKENS.UserProvisioner, { useValue: accounts });
@@ -139,7 +140,7 @@ test("the host's provisioner decides disabled accounts and roles on Socket.IO to
   const boss = await socketTo("/admin", await issuer.mint({ sub: "boss", tenant: "acme" }));
   expect(await emitWithAck(boss.socket as ClientSocket, "whoami")).toMatchObject({ userId: "acme:boss", userRole: "admin" });
 
-  // The local role ("member") outranks the token's admin claim.
+  // With AUTH_SERVICE_ROLE_SOURCE=local-first the local role ("member") outranks the token's admin claim.
   const member = await socketTo("/admin", await issuer.mint({ sub: "alice", tenant: "acme", roles: ["admin"] }));
   expect(member.error?.message).toBe(ERR_FORBIDDEN);
   expect(defaultUsersCalls).toEqual([]);

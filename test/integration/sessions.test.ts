@@ -33,7 +33,7 @@ async function connected(app: OidcApp, namespace: string, token: string): Promis
 }
 
 describe("appHandle.session", () => {
-  test("registerSocket(userId, socketId, sub) on connect, unregisterSocket(userId, socketId) on disconnect", async () => {
+  test("registerSocket(userId, socketId, sub) on connect, unregisterSocket(socketId, userId) on disconnect", async () => {
     const app = await start({ users: (sub) => (sub === "alice" ? { id: "local-alice" } : undefined) });
     const socket = await connected(app, "/chat", await issuer.mint({ sub: "alice" }));
     const socketId = socket.id;
@@ -42,7 +42,7 @@ describe("appHandle.session", () => {
 
     socket.close();
     await waitFor(() => app.sessionEvents.length === 2, 2000, "unregistration");
-    expect(app.sessionEvents[1]).toEqual(["unregisterSocket", "local-alice", socketId]);
+    expect(app.sessionEvents[1]).toEqual(["unregisterSocket", socketId, "local-alice"]);
   });
 
   test("without a local user the socket is registered under sub", async () => {
@@ -85,7 +85,7 @@ describe("appHandle.session", () => {
           await registration.promise;
           store.push(`stored ${socketId}`);
         },
-        unregisterSocket: (_userId: string, socketId: string) => void store.push(`removed ${socketId}`),
+        unregisterSocket: (socketId: string) => void store.push(`removed ${socketId}`),
       },
     });
     const socket = await connected(app, "/chat", await issuer.mint({ sub: "dave" }));

@@ -26,6 +26,12 @@ export interface OAuthProviderOptions extends Omit<BetterAuthServerOptions, "plu
   resources: string[];
   /** Claims added to every access token (`customAccessTokenClaims`). */
   accessTokenClaims?: Record<string, unknown>;
+  /**
+   * Scopes the provider supports besides the client's `api:read` (default
+   * openid, profile, email, offline_access). Without "openid" it serves no
+   * OpenID discovery document, only the RFC 8414 one.
+   */
+  extraScopes?: string[];
 }
 
 export interface OAuthClient {
@@ -59,7 +65,7 @@ export async function startOAuthProviderServer(options: OAuthProviderOptions): P
   const provider = oauthProvider({
     loginPage: "/login", // required options; no user-facing flow is used here
     consentPage: "/consent",
-    scopes: ["openid", "profile", "email", "offline_access", CLIENT_SCOPE],
+    scopes: [...(options.extraScopes ?? ["openid", "profile", "email", "offline_access"]), CLIENT_SCOPE],
     resources,
     clientPrivileges: () => true,
     customAccessTokenClaims: accessTokenClaims ? () => accessTokenClaims : undefined,

@@ -3,6 +3,7 @@ import type { Socket } from "socket.io";
 import { bindOidcMiddlewares } from "../../src/bindOidcMiddlewares.js";
 import { createOidcContainer } from "../../src/container.js";
 import { ERR_FORBIDDEN } from "../../src/errors.js";
+import type { RoleSource } from "../../src/config.js";
 import type { AuthResult } from "../../src/services/AuthPipeline.js";
 import { TOKENS } from "../../src/tokens.js";
 import { attachAuth } from "../../src/transport/authState.js";
@@ -15,13 +16,14 @@ function guard() {
   return { handle: new (bindOidcMiddlewares(container).OidcSocketAdminMiddleware)().handle(), logs };
 }
 
-const socketWith = (result?: { roles: string[]; localRole?: string }) => {
+const socketWith = (result?: { roles: string[]; localRole?: string; roleSource?: RoleSource }) => {
   const socket = { nsp: { name: "/admin" }, handshake: {} } as unknown as Socket;
   if (result) {
     const auth: AuthResult = {
-      context: { sub: "s", userId: "u", userRole: result.localRole ?? result.roles[0] ?? "user", roles: result.roles, permissions: [], features: {} },
+      context: { sub: "s", iss: "i", userId: "u", userRole: result.localRole ?? result.roles[0] ?? "user", roles: result.roles, permissions: [], scopes: [], features: {}, email: null, name: null },
       claims: { sub: "s", iss: "i", exp: 1 },
       localRole: result.localRole,
+      roleSource: result.roleSource,
     };
     attachAuth(socket, auth);
   }
@@ -36,7 +38,6 @@ function nextArgs(handle: ReturnType<typeof guard>["handle"], socket: Socket): u
 
 test("an admin passes, synchronously, with next() once", () => {
   expect(nextArgs(guard().handle, socketWith({ roles: ["admin"] }))).toEqual([[]]);
-  expect(nextArgs(guard().handle, socketWith({ roles: [], localRole: "admin" }))).toEqual([[]]);
 });
 
 test("a non-admin gets ERR_FORBIDDEN (logged at info with the sub)", () => {
@@ -48,8 +49,15 @@ test("a non-admin gets ERR_FORBIDDEN (logged at info with the sub)", () => {
   expect(logs.records()).toEqual([expect.objectContaining({ level: 30, code: ERR_FORBIDDEN, sub: "s" })]);
 });
 
-test("a local role that is not admin outranks an admin claim", () => {
-  const calls = nextArgs(guard().handle, socketWith({ roles: ["admin"], localRole: "user" }));
+test("by default (0.1.x's rule) the token's roles decide: a local role neither locks out nor lets in", () => {
+  expect(nextArgs(guard().handle, socketWith({ roles: ["admin"], localRole: "user" }))).toEqual([[]]);
+  const calls = nextArgs(guard().handle, socketWith({ roles: [], localRole: "admin" }));
+  expect((calls[0]?.[0] as Error).message).toBe(ERR_FORBIDDEN);
+});
+
+test("with role source local-first a local role outranks the token's roles", () => {
+  expect(nextArgs(guard().handle, socketWith({ roles: [], localRole: "admin", roleSource: "local-first" }))).toEqual([[]]);
+  const calls = nextArgs(guard().handle, socketWith({ roles: ["admin"], localRole: "user", roleSource: "local-first" }));
   expect((calls[0]?.[0] as Error).message).toBe(ERR_FORBIDDEN);
 });
 

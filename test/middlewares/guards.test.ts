@@ -80,7 +80,7 @@ describe("guard classes and containers", () => {
     const fakeSocket = { nsp: { name: "/n" } } as unknown as Socket;
     // Authenticated as an admin, yet refused: the bare class has no requirement to meet.
     attachAuth(fakeSocket, {
-      context: { sub: "s", userId: "s", userRole: "admin", roles: ["admin"], permissions: [], features: {} },
+      context: { sub: "s", iss: "i", userId: "s", userRole: "admin", roles: ["admin"], permissions: [], scopes: [], features: {}, email: null, name: null },
       claims: { sub: "s", iss: "i", exp: 0 },
       localRole: undefined,
     });

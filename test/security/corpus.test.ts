@@ -97,6 +97,18 @@ const json64 = (value: unknown): string => b64url(JSON.stringify(value));
 const signatureOf = (token: string): string => token.split(".")[2] ?? "";
 const strictHeader = { typ: "at+jwt" };
 
+/**
+ * A validly signed token of the strict profile whose payload text spells
+ * the given dates verbatim: JSON.stringify cannot write `1e400` (Infinity)
+ * or `9007199254740993` (past 2^53), a token's JSON can.
+ */
+function rawDates(f: Fixtures, dates: Record<string, string>): Promise<string> {
+  const claims = strictClaims(f);
+  for (const claim of Object.keys(dates)) delete claims[claim];
+  const text = JSON.stringify(claims).slice(0, -1) + Object.entries(dates).map(([claim, spelling]) => `,"${claim}":${spelling}`).join("") + "}";
+  return f.issuer.sign(text, strictHeader);
+}
+
 async function attackerSigned(f: Fixtures, claims: Record<string, unknown>, header: Record<string, unknown>): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg: "RS256", ...header }).sign(f.attacker.key);
 }
@@ -381,6 +393,14 @@ const cases: Case[] = [
   tokenCase("iat in the future beyond the tolerance", async (f) => f.mint({ iat: seconds(f.clock) + TOLERANCE + 2 }), invalid(/"iat"/)),
   tokenCase("older than the maximum token age", async (f) => f.mint({}, { now: seconds(f.clock) - 3700, expiresIn: 4000 }), invalid(/"iat".*too far in the past/)),
   tokenCase("no iat while a maximum token age is set", async (f) => f.mint({}, { omit: ["iat"] }), invalid(/"iat"/)),
+  tokenCase("exp 1e400 (JSON that parses as Infinity: a token that never expires)", async (f) => rawDates(f, { exp: "1e400" }), invalid(/"exp" claim must be a NumericDate/)),
+  tokenCase("exp -1e400 (-Infinity)", async (f) => rawDates(f, { exp: "-1e400" }), invalid(/"exp" claim timestamp check failed/)),
+  tokenCase("exp 9007199254740993 (an integer past 2^53)", async (f) => rawDates(f, { exp: "9007199254740993" }), invalid(/"exp" claim must be a NumericDate/)),
+  tokenCase("exp 1e300 (finite, past any Date)", async (f) => rawDates(f, { exp: "1e300" }), invalid(/"exp" claim must be a NumericDate/)),
+  tokenCase("nbf -1e400", async (f) => rawDates(f, { nbf: "-1E400" }), invalid(/"nbf" claim must be a NumericDate/)),
+  tokenCase("nbf 1e400", async (f) => rawDates(f, { nbf: "1e400" }), invalid(/"nbf" claim timestamp check failed/)),
+  tokenCase("iat -1e400 under a maximum token age", async (f) => rawDates(f, { iat: "-1e400" }), invalid(/"iat" claim timestamp check failed \(too far in the past\)/)),
+  tokenCase("iat 1e400", async (f) => rawDates(f, { iat: "1e+400" }), invalid(/"iat"/)),
   tokenCase("no sub", async (f) => f.mint({}, { omit: ["sub"] }), invalid(/"sub"/)),
   tokenCase("empty sub", async (f) => f.mint({ sub: "" }), invalid(/"sub" must be a non-empty string/)),
   tokenCase("sub that is a number", async (f) => f.mint({ sub: 42 }), invalid(/"sub" must be a non-empty string/)),
@@ -410,6 +430,11 @@ const cases: Case[] = [
   tokenCase("client_id alone is accepted as the authorized party", async (f) => f.mint({ azp: undefined, client_id: CLIENT_ID }), {
     accepted: (ctx) => expect(ctx.sub).toBe("user-1"),
   }),
+  tokenCase(
+    "exponent forms, a fraction and -0 are ordinary NumericDates: accepted",
+    async (f) => rawDates(f, { exp: `${(seconds(f.clock) + 300) / 1e3}e3`, iat: `${seconds(f.clock) - 1}.5`, nbf: "-0" }),
+    { accepted: (ctx) => expect(ctx.sub).toBe("user-1") },
+  ),
   tokenCase("expired within the clock tolerance is accepted", async (f) => f.mint({}, { expiresIn: -(TOLERANCE - 1) }), {
     accepted: (ctx) => expect(ctx.sub).toBe("user-1"),
   }),

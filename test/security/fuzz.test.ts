@@ -16,11 +16,13 @@ import { handshakeToken, httpRequestToken } from "../../src/transport/credential
 import { calls } from "../fixtures/app.js";
 import { httpGet, LogCapture, ManualClock, socketProbe, startProtectedApp, type ProtectedApp, seconds } from "./harness.js";
 import { buildHeader, headerMayBeAccepted, headerMutation, isSpellingOf, mutateToken, tokenMutation } from "./mutations.js";
+import { datesMayBeAccepted, payloadText, spell, tokenDates } from "./numericDates.js";
 
 const PIPELINE_RUNS = 10_000;
 const HEADER_RUNS = 3_000;
 const SERVER_HTTP_RUNS = 300;
 const SERVER_SOCKET_RUNS = 150;
+const NUMERIC_DATE_RUNS = 400;
 /** Bounds on a whole run: exceeding one fails the test rather than quietly running fewer cases. */
 const RUN_TIME_LIMIT_MS = 40_000;
 const CASE_TIMEOUT_MS = 2_000;
@@ -138,6 +140,49 @@ describe("through the AuthPipeline with a warm key set", () => {
       }),
       runOptions(HEADER_RUNS),
     );
+  }, 60_000);
+});
+
+describe("validly signed tokens whose NumericDates are spelled every way JSON allows", () => {
+  /** jose compares whole seconds: a clock on a whole second keeps the model's and the verifier's "now" equal. */
+  const dateClock = new ManualClock(Math.floor(Date.now() / 1000) * 1000);
+  const TOLERANCE = 5;
+  let pipeline: AuthPipeline;
+  const log = new LogCapture();
+
+  beforeAll(() => {
+    const container = createOidcContainer();
+    container.register(TOKENS.Environment, { useValue: issuer.env() });
+    container.register(TOKENS.Clock, { useValue: dateClock });
+    container.register(TOKENS.Logger, { useValue: createOidcLogger(log.stream, "debug") });
+    container.register(TOKENS.AppHandle, { useValue: {} });
+    pipeline = container.resolve(TOKENS.AuthPipeline);
+  });
+
+  test(`${NUMERIC_DATE_RUNS} exp/nbf/iat spellings (exponents, fractions, -0, past 2^53, overflowing to Infinity): accepted exactly when the model allows`, async () => {
+    const now = seconds(dateClock);
+    const outcomes = { accepted: 0, refused: 0 };
+    await fc.assert(
+      fc.asyncProperty(tokenDates(now), async (dates) => {
+        const token = await issuer.sign(payloadText({ iss: issuer.issuer, aud: issuer.audience, sub: "user-1" }, dates), { typ: "JWT" });
+        const outcome = await pipeline.authenticateRequest(() => token, "fuzz").then(
+          (result) => result,
+          (error: unknown) => error,
+        );
+        const accepted = !(outcome instanceof Error);
+        outcomes[accepted ? "accepted" : "refused"] += 1;
+        expect({ dates: [spell(dates.exp), dates.nbf && spell(dates.nbf), dates.iat && spell(dates.iat)], accepted }).toEqual({
+          dates: [spell(dates.exp), dates.nbf && spell(dates.nbf), dates.iat && spell(dates.iat)],
+          accepted: datesMayBeAccepted(dates, now, TOLERANCE),
+        });
+        if (accepted) expect(Number.isFinite((outcome as { claims: { exp: number } }).claims.exp)).toBe(true);
+        else expect((outcome as OidcError).code).toBe(ERR_AUTH_TOKEN_INVALID);
+      }),
+      runOptions(NUMERIC_DATE_RUNS),
+    );
+    // Both sides of the model were exercised.
+    expect(outcomes.accepted).toBeGreaterThan(NUMERIC_DATE_RUNS / 10);
+    expect(outcomes.refused).toBeGreaterThan(NUMERIC_DATE_RUNS / 10);
   }, 60_000);
 });
 

@@ -60,7 +60,7 @@ describe("success", () => {
     const result = await pipeline.authenticateRequest(() => TOKEN, "http");
     expect(verifier.verify).toHaveBeenCalledWith(TOKEN);
     expect(provisioner.findOrCreate).toHaveBeenCalledWith("alice", { email: "alice@example.com", name: "Alice", iss: "https://auth.example.com" });
-    expect(result.context).toEqual({ sub: "alice", userId: "7", userRole: "editor", roles: ["admin"], permissions: ["read"], features: { beta: true } });
+    expect(result.context).toEqual({ sub: "alice", iss: "https://auth.example.com", userId: "7", userRole: "editor", roles: ["admin"], permissions: ["read"], scopes: [], features: { beta: true }, email: "alice@example.com", name: "Alice" });
     expect(result.localRole).toBe("editor");
     expect(result.claims).toBe(CLAIMS);
   });
@@ -71,6 +71,18 @@ describe("success", () => {
     expect(result.context.userId).toBe("alice");
     expect(result.context.userRole).toBe("admin");
     expect(result.localRole).toBeUndefined();
+  });
+
+  test("the role source comes from the configuration; without a readable one it is the default, token", async () => {
+    const { pipeline } = pipelineWith(accept, noUser);
+    expect((await pipeline.authenticateRequest(() => TOKEN, "http")).roleSource).toBe("token");
+    const container = createOidcContainer();
+    container.register(TOKENS.Environment, { useValue: { AUTH_SERVICE_URL: "https://auth.example.com", AUTH_SERVICE_APP_SLUG: "app", AUTH_SERVICE_ROLE_SOURCE: "local-first" } });
+    container.register(TOKENS.JwksVerifier, { useValue: { verify: accept } });
+    container.register(TOKENS.UserProvisioner, { useValue: { findOrCreate: async () => ({ id: 1, role: "admin" }) } });
+    container.register(TOKENS.Logger, { useValue: captureLogger().logger });
+    const result = await container.resolve(TOKENS.AuthPipeline).authenticateRequest(() => TOKEN, "http");
+    expect([result.roleSource, result.localRole]).toEqual(["local-first", "admin"]);
   });
 
   test("the result is frozen: the recorded identity cannot be swapped", async () => {
@@ -156,6 +168,19 @@ describe("refusals", () => {
   test("a truthy non-boolean isDisabled (e.g. SQLite's 1) also refuses: fail closed", async () => {
     const { pipeline } = pipelineWith(accept, async () => ({ id: 1, isDisabled: 1 as unknown as boolean }));
     expect((await refusal(pipeline.authenticateRequest(() => TOKEN, "http"))).code).toBe(ERR_USER_DISABLED);
+  });
+
+  test.each([
+    ["{ id, disabled: true }", { id: 1, disabled: true }, /field "disabled" reads like an account state/],
+    ["{ id, enabled: false }", { id: 1, enabled: false }, /field "enabled" reads like an account state/],
+    ["{ id, status: \"banned\" }", { id: 1, status: "banned" }, /field "status" reads like an account state/],
+    ["an answer without id", { role: "admin" }, /field "id"/],
+    ["isDisabled as the string \"false\"", { id: 1, isDisabled: "false" }, /field "isDisabled"/],
+  ])("a provisioner answering %s: 500 ERR_USER_PROVISION_FAILED, warned with the field named", async (_kind, answer, reason) => {
+    const { pipeline, logs } = pipelineWith(accept, async () => answer as unknown as LocalUser);
+    const error = await refusal(pipeline.authenticateRequest(() => TOKEN, "http"));
+    expect([error.code, error.statusCode]).toEqual([ERR_USER_PROVISION_FAILED, 500]);
+    expect(logs.records()).toEqual([expect.objectContaining({ level: 40, code: ERR_USER_PROVISION_FAILED, reason: expect.stringMatching(reason), transport: "http" })]);
   });
 
   test("isDisabled: false lets the user in", async () => {

@@ -2,6 +2,7 @@ import { describe, expect, jest, test } from "@jest/globals";
 import { createOidcContainer, scopeFor } from "../../src/container.js";
 import { AppHandleUserProvisioner } from "../../src/services/UserProvisioner.js";
 import { TOKENS, type AppHandle } from "../../src/tokens.js";
+import { captureLogger } from "../fixtures/doubles.js";
 
 const PROFILE = { email: "a@example.com", name: "Ann", iss: "https://auth.example.com" };
 
@@ -45,6 +46,38 @@ describe("AppHandleUserProvisioner", () => {
     ["a findOrCreate that is not a function", { users: { findOrCreate: "nope" } }],
   ])("%s: a no-op returning undefined", async (_kind, appHandle) => {
     await expect(new AppHandleUserProvisioner(appHandle as AppHandle).findOrCreate("sub-1", PROFILE)).resolves.toBeUndefined();
+  });
+});
+
+describe("a manager named `user` (singular)", () => {
+  const singular = () => ({ user: { findOrCreate: jest.fn(async () => ({ id: 1, isDisabled: true })) } });
+
+  test("is not used, as in 0.1.x, but warned about once per app, when the middlewares are set up", async () => {
+    const logs = captureLogger();
+    const appHandle = singular();
+    const first = new AppHandleUserProvisioner(appHandle, logs.logger);
+    new AppHandleUserProvisioner(appHandle, logs.logger);
+    await expect(first.findOrCreate("sub-1", PROFILE)).resolves.toBeUndefined();
+    expect(appHandle.user.findOrCreate).not.toHaveBeenCalled();
+    expect(logs.records()).toEqual([expect.objectContaining({ level: 40, manager: "user", msg: expect.stringContaining('register it as "users"') })]);
+  });
+
+  test("a manager added after the middlewares were set up is warned about on the first lookup", async () => {
+    const logs = captureLogger();
+    const appHandle: AppHandle = {};
+    const provisioner = new AppHandleUserProvisioner(appHandle, logs.logger);
+    expect(logs.records()).toEqual([]);
+    Object.assign(appHandle, singular());
+    await provisioner.findOrCreate("sub-1", PROFILE);
+    await provisioner.findOrCreate("sub-1", PROFILE);
+    expect(logs.records()).toHaveLength(1);
+  });
+
+  test("no warning when `users` exists too, or `user` has no findOrCreate", () => {
+    const logs = captureLogger();
+    new AppHandleUserProvisioner({ ...singular(), users: { findOrCreate: async () => ({ id: 1 }) } }, logs.logger);
+    new AppHandleUserProvisioner({ user: { name: "a user-agent parser" } }, logs.logger);
+    expect(logs.records()).toEqual([]);
   });
 });
 

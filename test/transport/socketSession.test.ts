@@ -10,7 +10,7 @@ const T0 = Date.UTC(2030, 0, 1) / 1000; // seconds
 
 function result(sub: string, exp: number | undefined, extra: { userId?: string; permissions?: string[] } = {}): AuthResult {
   return {
-    context: { sub, userId: extra.userId ?? sub, userRole: "user", roles: [], permissions: extra.permissions ?? [], features: {} },
+    context: { sub, iss: "https://auth.example", userId: extra.userId ?? sub, userRole: "user", roles: [], permissions: extra.permissions ?? [], scopes: [], features: {}, email: null, name: null },
     claims: { sub, iss: "https://auth.example", exp: exp as number },
     localRole: undefined,
   };

@@ -1,7 +1,8 @@
 import type { KeyObject } from "node:crypto";
-import type { JWK } from "jose";
+import { errors, type JWK } from "jose";
 import type { Logger } from "pino";
-import { ERR_AUTH_TOKEN_INVALID, ERR_AUTH_UNAVAILABLE, OidcError } from "../../errors.js";
+import { ERR_AUTH_UNAVAILABLE, OidcError } from "../../errors.js";
+import { tokenFault } from "../verification/tokenFault.js";
 import type { Clock } from "../Clock.js";
 import { downloadJwks } from "./downloadJwks.js";
 import { importPublicKey } from "./importPublicKey.js";
@@ -139,9 +140,10 @@ export class RemoteKeySet {
       // While the endpoint is failing we cannot tell a new key from a forged one: not the client's fault.
       // This kid is looked up again only once the unknown-kid cooldown is over too.
       if (this.lastFailure !== undefined) throw this.unavailable(now, this.lastKidRefetchAt + this.options.cooldownMs);
-      throw new OidcError(ERR_AUTH_TOKEN_INVALID, {
-        reason: kid === undefined ? `no single JWKS key matches alg ${alg} without a kid` : `no JWKS key matches kid and alg ${alg}`,
-      });
+      if (kid === undefined && this.candidates(alg, kid).length > 1) {
+        throw tokenFault(new errors.JWKSMultipleMatchingKeys(), `no single JWKS key matches alg ${alg} without a kid`);
+      }
+      throw tokenFault(new errors.JWKSNoMatchingKey(), kid === undefined ? `no single JWKS key matches alg ${alg} without a kid` : `no JWKS key matches kid and alg ${alg}`);
     }
     return this.importKey(published);
   }
@@ -209,8 +211,12 @@ export class RemoteKeySet {
     }
   }
 
+  private candidates(alg: string, kid: string | undefined): PublishedKey[] {
+    return (this.keys ?? []).filter(({ jwk }) => (kid === undefined || jwk.kid === kid) && jwkMatchesAlgorithm(jwk, alg));
+  }
+
   private select(alg: string, kid: string | undefined): PublishedKey | undefined {
-    const candidates = (this.keys ?? []).filter(({ jwk }) => (kid === undefined || jwk.kid === kid) && jwkMatchesAlgorithm(jwk, alg));
+    const candidates = this.candidates(alg, kid);
     // Without a kid, only an unambiguous key may be used.
     if (kid === undefined && candidates.length !== 1) return undefined;
     return candidates[0];

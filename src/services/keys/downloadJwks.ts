@@ -1,4 +1,5 @@
 import type { JWK } from "jose";
+import { downloadJson } from "./downloadJson.js";
 import { isUsablePublicKey } from "./jwkAlgorithms.js";
 
 /** A JWKS larger than this is refused: real ones are a few KiB. */
@@ -10,61 +11,10 @@ const MAX_JWKS_BYTES = 512 * 1024;
  * oversized or non-JSON bodies, and sets without a usable key.
  */
 export async function downloadJwks(uri: string, timeoutMs: number): Promise<JWK[]> {
-  const signal = AbortSignal.timeout(timeoutMs);
-  let response: Response;
-  try {
-    response = await fetch(uri, { redirect: "manual", signal, headers: { accept: "application/json" } });
-  } catch (error) {
-    throw new Error(signal.aborted ? `timed out after ${timeoutMs} ms` : `request failed: ${describe(error)}`, { cause: error });
-  }
-  if (response.status !== 200) {
-    await response.body?.cancel().catch(() => undefined);
-    const redirect = response.status >= 300 && response.status < 400 ? " (redirects are not followed)" : "";
-    throw new Error(`HTTP ${response.status}${redirect}`);
-  }
-  const declared = Number(response.headers.get("content-length"));
-  if (declared > MAX_JWKS_BYTES) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new Error(`body larger than ${MAX_JWKS_BYTES} bytes`);
-  }
-  const body = await readLimited(response, signal, timeoutMs);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    throw new Error("body is not JSON");
-  }
+  const parsed = await downloadJson(uri, timeoutMs, MAX_JWKS_BYTES);
   const keys = (parsed as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys)) throw new Error('body has no "keys" array');
   const usable = (keys as JWK[]).filter(isUsablePublicKey);
   if (usable.length === 0) throw new Error("no usable public signature key in the set");
   return usable;
-}
-
-async function readLimited(response: Response, signal: AbortSignal, timeoutMs: number): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > MAX_JWKS_BYTES) {
-        await reader.cancel().catch(() => undefined);
-        throw new Error(`body larger than ${MAX_JWKS_BYTES} bytes`);
-      }
-      chunks.push(value);
-    }
-  } catch (error) {
-    if (signal.aborted) throw new Error(`timed out after ${timeoutMs} ms`, { cause: error });
-    throw error;
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function describe(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
 }

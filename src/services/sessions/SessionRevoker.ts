@@ -26,7 +26,8 @@ export interface SessionRevoker {
   revokeMatching(revocation: Revocation, refuses: (socket: LocalSocket) => boolean, options?: RevocationOptions): Promise<number>;
 }
 
-const DEFAULT_MESSAGE = "Your session was revoked";
+/** What `auth:revoked` says unless the caller gives a message. */
+export const DEFAULT_REVOKED_MESSAGE = "Your session was revoked";
 
 /**
  * The default revoker, built on the rooms every authenticated socket joins
@@ -54,7 +55,7 @@ export class RoomSessionRevoker implements SessionRevoker {
 
   async revoke(target: RevocationTarget, options: RevocationOptions = {}): Promise<void> {
     const { room, who } = roomOf(target);
-    const notice: AuthRevokedNotice = { message: options.message ?? DEFAULT_MESSAGE };
+    const notice: AuthRevokedNotice = { message: options.message ?? DEFAULT_REVOKED_MESSAGE };
     let namespaces = 0;
     for (const namespace of this.servers.namespaces()) {
       // Emitted first: on each node the notice is queued on the socket before its disconnect packet.
@@ -68,7 +69,7 @@ export class RoomSessionRevoker implements SessionRevoker {
 
   async revokeMatching(revocation: Revocation, refuses: (socket: LocalSocket) => boolean, options: RevocationOptions = {}): Promise<number> {
     const room = revocation.kind === "jti" ? tokenRoom(revocation.jti) : revocation.kind === "sid" ? sessionRoom(revocation.sid) : subjectRoom(revocation.sub);
-    const notice: AuthRevokedNotice = { message: options.message ?? DEFAULT_MESSAGE };
+    const notice: AuthRevokedNotice = { message: options.message ?? DEFAULT_REVOKED_MESSAGE };
     let cut = 0;
     for (const namespace of this.servers.namespaces()) {
       const members = namespace.adapter?.rooms.get(room);

@@ -7,7 +7,12 @@ export interface SocketSessionRegistrar {
   unregister(userId: string, socketId: string): void | Promise<void>;
 }
 
-/** The default: adapts `appHandle.session.registerSocket/unregisterSocket` when present, else does nothing. */
+/**
+ * The default: adapts `appHandle.session` when present, else does nothing:
+ * `registerSocket(userId, socketId, sub)` and `unregisterSocket(socketId, userId)`.
+ * The socket id comes first on unregistration, as 0.1.x's guide has it
+ * (`unregisterSocket(socketId)`), so a manager written from it forgets the socket.
+ */
 @injectable()
 export class AppHandleSessionRegistrar implements SocketSessionRegistrar {
   constructor(@inject(TOKENS.AppHandle) private readonly appHandle: AppHandle) {}
@@ -17,6 +22,6 @@ export class AppHandleSessionRegistrar implements SocketSessionRegistrar {
   }
 
   async unregister(userId: string, socketId: string): Promise<void> {
-    await this.appHandle.session?.unregisterSocket?.(userId, socketId);
+    await this.appHandle.session?.unregisterSocket?.(socketId, userId);
   }
 }

@@ -1,10 +1,11 @@
 import { inject, injectable } from "tsyringe";
-import type { JWTPayload } from "jose";
+import { errors, type JWTPayload } from "jose";
 import { TOKENS } from "../../tokens.js";
 import type { Clock } from "../Clock.js";
 import type { ConfigService } from "../ConfigService.js";
 import type { KeySetRegistry } from "../keys/KeySetRegistry.js";
-import { BACKCHANNEL_LOGOUT_EVENT, checkLifetime, invalid, normalizeMediaType, verifySignedJwt, type Header } from "./signedJwt.js";
+import { trustedIssuers } from "../keys/trustedIssuers.js";
+import { BACKCHANNEL_LOGOUT_EVENT, checkLifetime, invalid, normalizeMediaType, selectIssuer, verifySignedJwt, type Header } from "./signedJwt.js";
 
 /** The claims of a valid logout token that the logout acts on. */
 export interface LogoutClaims {
@@ -38,13 +39,16 @@ export class LogoutTokenVerifier {
   ) {}
 
   async verify(token: string): Promise<LogoutClaims> {
-    const config = this.configService.get();
-    if (typeof token !== "string" || token.length > config.maxTokenBytes) throw invalid(`token longer than ${config.maxTokenBytes} bytes`);
+    const settings = this.configService.get();
+    if (typeof token !== "string" || token.length > settings.maxTokenBytes) throw invalid(`token longer than ${settings.maxTokenBytes} bytes`, errors.JWSInvalid);
+    // Any trusted issuer may log its sessions out; its own keys and rules apply, as for access tokens.
+    const several = trustedIssuers(settings).length > 1;
+    const config = several ? selectIssuer(settings, token) : settings;
     const nowMs = this.clock.now();
-    const { header, payload } = await verifySignedJwt(config, this.keySets.get(config), token, nowMs, {
+    const { header, payload } = await verifySignedJwt(config, () => this.keySets.keySetFor(config), token, nowMs, {
       audience: config.logoutAudience,
       requiredClaims: ["iss", "aud", "iat", "exp", "jti"],
-    });
+    }, several);
     checkType(header, config.logoutRequireTyp);
     const { sub, sid, jti } = payload;
     if (sub === undefined && sid === undefined) throw invalid('a logout token needs "sub", "sid" or both');

@@ -1,4 +1,5 @@
-import type { LocalUser, OidcFeatures, OidcUserContext, UserProfile, VerifiedClaims } from "../../types.js";
+import type { AuthenticatedUserContext, LocalUser, OidcFeatures, UserProfile, VerifiedClaims } from "../../types.js";
+import { scopesFromClaims } from "./scopes.js";
 
 /** Keys that must never be copied from a token into an object (prototype pollution). */
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
@@ -37,13 +38,14 @@ export function safeCopy(value: unknown): unknown {
 
 /** What the provisioner learns from the claims. */
 export function profileFromClaims(claims: VerifiedClaims): UserProfile {
-  const profile: UserProfile = { iss: claims.iss };
-  if (typeof claims.email === "string") profile.email = claims.email;
-  if (typeof claims.name === "string") profile.name = claims.name;
-  return profile;
+  return {
+    email: typeof claims.email === "string" ? claims.email : null,
+    name: typeof claims.name === "string" ? claims.name : null,
+    iss: claims.iss,
+  };
 }
 
-/** The role the provisioner gave the user, if a non-empty one: it outranks the token's roles. */
+/** The role the provisioner gave the user, if a non-empty one: the context's `userRole` (see `holdsRole` for role checks). */
 export function localRoleOf(user: LocalUser | null | undefined): string | undefined {
   return typeof user?.role === "string" && user.role !== "" ? user.role : undefined;
 }
@@ -52,15 +54,22 @@ export function localRoleOf(user: LocalUser | null | undefined): string | undefi
  * Builds the context put on the request/socket. Claims of the wrong shape
  * degrade to empty values instead of failing.
  */
-export function buildUserContext(claims: VerifiedClaims, user: LocalUser | null | undefined): OidcUserContext {
+export function buildUserContext(claims: VerifiedClaims, user: LocalUser | null | undefined): AuthenticatedUserContext {
   const roles = stringArray(claims.roles);
   const localRole = localRoleOf(user);
-  return {
+  const context: AuthenticatedUserContext = {
     sub: claims.sub,
+    iss: claims.iss,
     userId: user?.id !== undefined && user.id !== null && user.id !== "" ? String(user.id) : claims.sub,
     userRole: localRole ?? roles[0] ?? "user",
     roles,
     permissions: stringArray(claims.permissions),
+    scopes: scopesFromClaims(claims),
     features: isPlainObject(claims.features) ? (safeCopy(claims.features) as OidcFeatures) : {},
+    email: typeof claims.email === "string" ? claims.email : null,
+    name: typeof claims.name === "string" ? claims.name : null,
   };
+  // As in 0.1.x: the field exists only when the token has the claim.
+  if (typeof claims.org_id === "string") context.org_id = claims.org_id;
+  return context;
 }

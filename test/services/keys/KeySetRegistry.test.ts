@@ -29,3 +29,20 @@ test("two registries (two containers) never share a key set", () => {
   const b = new KeySetRegistry(manualClock(), captureLogger().logger);
   expect(a.get(config())).not.toBe(b.get(config()));
 });
+
+test("one key set per issuer: two issuers never share keys, even at the same JWKS URI", () => {
+  const registry = new KeySetRegistry(manualClock(), captureLogger().logger);
+  const jwks = { AUTH_SERVICE_JWKS_URI: "https://keys.example.com/jwks" };
+  const a = registry.get(config({ ...jwks, AUTH_SERVICE_ISSUER: "https://a.example" }));
+  expect(registry.get(config({ ...jwks, AUTH_SERVICE_ISSUER: "https://a.example", AUTH_SERVICE_APP_SLUG: "x" }))).toBe(a);
+  expect(registry.get(config({ ...jwks, AUTH_SERVICE_ISSUER: "https://b.example" }))).not.toBe(a);
+});
+
+test("a discovered JWKS URI: get() refuses, current() has none before discovery, one metadata per issuer", () => {
+  const registry = new KeySetRegistry(manualClock(), captureLogger().logger);
+  const discovered = config({ AUTH_SERVICE_DISCOVERY: "true" });
+  expect(() => registry.get(discovered)).toThrow(/is discovered; use keySetFor/);
+  expect(registry.current(discovered)).toBeUndefined();
+  expect(registry.metadataFor(discovered)).toBe(registry.metadataFor(config({ AUTH_SERVICE_DISCOVERY: "true", AUTH_SERVICE_APP_SLUG: "x" })));
+  expect(registry.metadataFor(discovered).fetchCount).toBe(0);
+});

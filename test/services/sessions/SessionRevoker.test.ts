@@ -48,3 +48,47 @@ test("with no Socket.IO server known it revokes nothing and says so in the log",
   await revoker.revoke({ sub: "bob" });
   expect(logs).toEqual([expect.objectContaining({ level: 40, sub: "bob", msg: expect.stringContaining("no Socket.IO server known") })]);
 });
+
+/** A namespace with local sockets and rooms, as Socket.IO keeps them on this node. */
+function localNamespace(rooms: Record<string, string[]>, log: string[]) {
+  const sockets = new Map(
+    [...new Set(Object.values(rooms).flat())].map((id) => [
+      id,
+      { emit: (event: string, payload: unknown) => void log.push(`${id} emit ${event} ${JSON.stringify(payload)}`), disconnect: () => void log.push(`${id} disconnect`) },
+    ]),
+  );
+  return {
+    in: () => ({ emit: () => true, disconnectSockets: () => undefined }),
+    sockets,
+    adapter: { rooms: new Map(Object.entries(rooms).map(([room, ids]) => [room, new Set(ids)])) },
+  };
+}
+
+test("revokeMatching cuts, on this node only, the sockets of the revocation's room that the check refuses", async () => {
+  const log: string[] = [];
+  const nsp = localNamespace({ "ioserver-oidc:sid:s-1": ["a", "b"], "ioserver-oidc:sub:bob": ["a", "b", "c"] }, log);
+  const { revoker, logs } = revokerWith([new Map([["/chat", nsp]])]);
+  const cut = await revoker.revokeMatching({ kind: "sid", iss: "https://auth.example.com", sid: "s-1", expiresAt: Date.now() + 1000 }, (socket) => socket === nsp.sockets.get("a"));
+  expect(cut).toBe(1);
+  expect(log).toEqual(['a emit auth:revoked {"message":"Your session was revoked"}', "a disconnect"]);
+  expect(logs).toEqual([expect.objectContaining({ level: 30, kind: "sid", sockets: 1, msg: "sessions revoked" })]);
+});
+
+test("revokeMatching looks in the jti room for { jti } and in the subject's room for { sub }", async () => {
+  const log: string[] = [];
+  const nsp = localNamespace({ "ioserver-oidc:jti:t-1": ["a"], "ioserver-oidc:sub:bob": ["b"] }, log);
+  const { revoker } = revokerWith([new Map([["/chat", nsp]])]);
+  const iss = "https://auth.example.com";
+  expect(await revoker.revokeMatching({ kind: "jti", iss, jti: "t-1", expiresAt: 0 }, () => true)).toBe(1);
+  expect(await revoker.revokeMatching({ kind: "sub", iss, sub: "bob", before: 0, expiresAt: 0 }, () => true)).toBe(1);
+  expect(await revoker.revokeMatching({ kind: "sid", iss, sid: "nobody", expiresAt: 0 }, () => true)).toBe(0);
+  expect(log.filter((line) => line.endsWith("disconnect"))).toEqual(["a disconnect", "b disconnect"]);
+});
+
+test("revoke({ sid }) broadcasts to the session's room; two targets at once are a TypeError", async () => {
+  const log: string[] = [];
+  const { revoker } = revokerWith([new Map([["/chat", recordingNamespace("/chat", log)]])]);
+  await revoker.revoke({ sid: "s-9" });
+  expect(log[1]).toBe("/chat ioserver-oidc:sid:s-9 disconnect close=false");
+  await expect(revoker.revoke({ sid: "s-9", sub: "bob" } as never)).rejects.toThrow(TypeError);
+});

@@ -11,10 +11,10 @@ describe("AppHandleSessionRegistrar", () => {
     expect(session.unregisterSocket).not.toHaveBeenCalled();
   });
 
-  test("unregister calls appHandle.session.unregisterSocket(userId, socketId)", async () => {
+  test("unregister calls appHandle.session.unregisterSocket(socketId, userId): the socket id first, as 0.1.x's guide has it", async () => {
     const session = { registerSocket: jest.fn(), unregisterSocket: jest.fn() };
     await new AppHandleSessionRegistrar({ session }).unregister("local-1", "socket-1");
-    expect(session.unregisterSocket).toHaveBeenCalledWith("local-1", "socket-1");
+    expect(session.unregisterSocket).toHaveBeenCalledWith("socket-1", "local-1");
     expect(session.registerSocket).not.toHaveBeenCalled();
   });
 
@@ -40,7 +40,7 @@ describe("AppHandleSessionRegistrar", () => {
       registerSocket(userId: string, socketId: string) {
         this.sockets.set(socketId, userId);
       }
-      unregisterSocket(_userId: string, socketId: string) {
+      unregisterSocket(socketId: string) {
         this.sockets.delete(socketId);
       }
     }

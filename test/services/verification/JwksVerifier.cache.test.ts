@@ -207,7 +207,7 @@ describe("JwksVerifier with the verified-token cache", () => {
     await verifier.verify(token);
     expect(cache.size).toBe(1);
     const settings = { authServiceUrl: issuer.url, appSlug: issuer.audience, jwksUri: issuer.jwksUri, issuer: issuer.issuer };
-    await expect(verifyOidcToken(token, { ...settings, audience: "another-app" }, container)).rejects.toMatchObject({ code: ERR_AUTH_TOKEN_INVALID });
+    await expect(verifyOidcToken(token, { ...settings, audience: "another-app" }, container)).rejects.toMatchObject({ code: "ERR_JWT_CLAIM_VALIDATION_FAILED", claim: "aud" });
     expect(getKey).toHaveBeenCalledTimes(2);
     expect((await verifyOidcToken(token, settings, container)).sub).toBe("alice");
     expect(getKey).toHaveBeenCalledTimes(2);

@@ -191,3 +191,39 @@ describe("JwksVerifier: a back-channel logout token is never an access token", (
     expect(await refusedWith(await mint({ sid: "s-1", jti: "j-1", ...claims }, { header }))).toContain("logout token is not an access token");
   });
 });
+
+describe("JwksVerifier: NumericDates as the token's JSON spells them", () => {
+  /** A validly signed token whose payload text carries the given number spellings verbatim (JSON.stringify cannot write 1e400). */
+  const rawToken = (dates: Record<string, string>) => {
+    const members = [`"iss":${JSON.stringify(issuer.issuer)}`, `"aud":${JSON.stringify(issuer.audience)}`, '"sub":"raw"'];
+    for (const [claim, spelling] of Object.entries(dates)) members.push(`"${claim}":${spelling}`);
+    return issuer.sign(`{${members.join(",")}}`, {}, { kid: kids.get("ES256") });
+  };
+  const now = () => Math.floor(Date.now() / 1000);
+
+  test.each([
+    [{ exp: "1e400" }, /"exp" claim must be a NumericDate/],
+    [{ exp: "1E+400" }, /"exp" claim must be a NumericDate/],
+    [{ exp: "9007199254740993" }, /"exp" claim must be a NumericDate/],
+    [{ exp: "1e300" }, /"exp" claim must be a NumericDate/],
+    [{ exp: "-1e400" }, /"exp" claim timestamp check failed/],
+    [{ get exp() { return String(now() + 60); }, nbf: "-1e400" }, /"nbf" claim must be a NumericDate/],
+    [{ get exp() { return String(now() + 60); }, nbf: "1e400" }, /"nbf" claim timestamp check failed/],
+    [{ get exp() { return String(now() + 60); }, iat: "-1e400" }, /"iat" claim must be a NumericDate/],
+    [{ get exp() { return String(now() + 60); }, iat: "1e400" }, /"iat" claim must be a NumericDate/],
+  ])("%j is refused", async (dates, reason) => {
+    expect(await refusedWith(await rawToken(dates))).toMatch(reason);
+  });
+
+  test("iat -1e400 under a maximum token age is refused too (jose's age check)", async () => {
+    expect(await refusedWith(await rawToken({ exp: String(now() + 60), iat: "-1e400" }), { AUTH_SERVICE_MAX_TOKEN_AGE: "600" })).toMatch(/"iat"/);
+  });
+
+  test("exponent forms, fractions and -0 are ordinary numbers: accepted when in time", async () => {
+    const exp = now() + 600;
+    const claims = await verifierWith().verify(await rawToken({ exp: `${exp / 1e9}e9`, nbf: "-0", iat: `${now() - 1}.25` }));
+    expect(claims.exp).toBe(exp);
+    expect(Object.is(claims.nbf, -0)).toBe(true);
+  });
+});
+

@@ -71,7 +71,7 @@ describe("buildUserContext: features", () => {
 describe("buildUserContext: userId and userRole fallbacks", () => {
   test("the local user's id and role win", () => {
     const context = buildUserContext(claims({ roles: ["admin"] }), { id: "local-9", role: "editor" });
-    expect(context).toEqual({ sub: "sub-1", userId: "local-9", userRole: "editor", roles: ["admin"], permissions: [], features: {} });
+    expect(context).toEqual({ sub: "sub-1", iss: "https://auth.example.com", userId: "local-9", userRole: "editor", roles: ["admin"], permissions: [], scopes: [], features: {}, email: null, name: null });
   });
 
   test("a numeric local id becomes a string (0 included)", () => {
@@ -102,7 +102,8 @@ describe("profileFromClaims", () => {
     expect(profileFromClaims(claims({ email: "a@example.com", name: "Ann" }))).toEqual({ email: "a@example.com", name: "Ann", iss: "https://auth.example.com" });
   });
 
-  test("leaves out non-string email and name", () => {
-    expect(profileFromClaims(claims({ email: ["a@example.com"], name: 5 }))).toEqual({ iss: "https://auth.example.com" });
+  test("non-string or absent email and name are null, as 0.1.x passed them", () => {
+    expect(profileFromClaims(claims({ email: ["a@example.com"], name: 5 }))).toEqual({ email: null, name: null, iss: "https://auth.example.com" });
+    expect(profileFromClaims(claims())).toEqual({ email: null, name: null, iss: "https://auth.example.com" });
   });
 });
