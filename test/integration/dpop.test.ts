@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { io } from "socket.io-client";
+import { keepSocketAuthenticated } from "../../src/client/index.js";
 import { TestIssuer } from "../../src/testing/index.js";
 import { AUTH_REFRESH_EVENT } from "../../src/socketProtocol.js";
 import { calls, connectSocket, emitWithAck } from "../fixtures/app.js";
@@ -144,6 +146,42 @@ describe("AUTH_SERVICE_DPOP=allowed (default)", () => {
       expect(await emitWithAck(socket, AUTH_REFRESH_EVENT, { token: next, dpop: proof })).toMatchObject({ ok: false, code: "ERR_AUTH_TOKEN_INVALID", message: "The DPoP proof was already used" });
       expect(await emitWithAck(socket, AUTH_REFRESH_EVENT, { token: next })).toMatchObject({ ok: false, code: "ERR_AUTH_TOKEN_INVALID" });
     } finally {
+      socket.close();
+    }
+  });
+});
+
+describe("ioserver-oidc/client with dpopProof", () => {
+  test("keepSocketAuthenticated sends { token, dpop } at the handshake and on each auth:refresh, a new proof each time", async () => {
+    const app = await appWith();
+    let issued = 0;
+    const socket = io(`${app.url}/chat`, { transports: ["websocket"], reconnection: false, forceNew: true, autoConnect: false, timeout: 5000 });
+    const errors: Error[] = [];
+    const handle = keepSocketAuthenticated(socket, {
+      // Tokens live 3 s and are refreshed 2 s before exp: the first refresh follows the connection within about a second.
+      getToken: () => issuer.mint({ sub: "alice", aud: "chat-app", cnf: { jkt: client.jkt }, roles: [`r${(issued += 1)}`] }, { expiresIn: 3 }),
+      dpopProof: (token) => client.proof("GET", `${app.url}/chat`, token),
+      refreshBeforeSeconds: 2,
+      onError: (error) => errors.push(error),
+    });
+    try {
+      socket.connect();
+      await new Promise<void>((resolve, reject) => {
+        socket.once("connect", () => resolve());
+        socket.once("connect_error", reject);
+      });
+      expect(await emitWithAck(socket, "whoami")).toMatchObject({ roles: ["r1"] });
+      // Bounded wait for the first in-band refresh (no timing is asserted).
+      for (let i = 0; i < 50 && issued < 2; i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+      for (let i = 0; i < 50; i += 1) {
+        const { roles } = await emitWithAck<{ roles: string[] }>(socket, "whoami");
+        if (roles[0] !== "r1") break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(await emitWithAck(socket, "whoami")).toMatchObject({ roles: [expect.not.stringMatching(/^r1$/)] });
+      expect(errors).toEqual([]);
+    } finally {
+      handle.stop();
       socket.close();
     }
   });
