@@ -166,8 +166,8 @@ export class AuthPipeline {
     } catch (error) {
       // A custom verifier may throw anything: unknown failures count as an invalid token (fail closed).
       const refusal = toOidcError(error, ERR_AUTH_TOKEN_INVALID);
-      if (refusal.scheme !== undefined || refusal.code !== ERR_AUTH_TOKEN_INVALID) throw refusal;
-      // The error belongs on the challenge of the scheme the token came with.
+      // Under DPoP the error belongs on the DPoP challenge (a Bearer one is where it goes by default).
+      if (scheme === "Bearer" || refusal.scheme !== undefined || refusal.code !== ERR_AUTH_TOKEN_INVALID) throw refusal;
       const { message, reason, retryAfter, cause, authError, dpopNonce } = refusal;
       throw new OidcError(refusal.code, { message, reason, retryAfter, cause, authError, dpopNonce, scheme });
     }
