@@ -90,12 +90,14 @@ export class AuthPipeline {
    * ```
    */
   async authenticateRequest(extract: () => string | PresentedCredential | undefined, transport: string): Promise<AuthResult> {
-    const dpop = this.dpopSettings();
+    // Read only when needed: a failing configuration is then asked once per request, by the verifier.
+    let settings: DpopSettings | undefined;
+    const dpop = (): DpopSettings => (settings ??= this.dpopSettings());
     try {
       const extracted = extract();
       let credential = typeof extracted === "string" ? { scheme: "Bearer" as const, token: extracted } : extracted;
       // With DPoP disabled the scheme is not recognised: as in 0.1.x, no token was presented.
-      if (credential?.scheme === "DPoP" && dpop.dpop === "disabled") credential = undefined;
+      if (credential?.scheme === "DPoP" && dpop().dpop === "disabled") credential = undefined;
       const token = credential?.token;
       if (credential === undefined || token === undefined || token === "") throw new OidcError(ERR_AUTH_TOKEN_REQUIRED);
       const { claims, dpopNonce } = await this.verifyCredential(dpop, credential.scheme, token, credential);
@@ -114,7 +116,9 @@ export class AuthPipeline {
       const result: AuthResult = { context: buildUserContext(claims, user), claims, localRole: localRoleOf(user), roleSource: this.roleSource() };
       return Object.freeze(dpopNonce === undefined ? result : { ...result, dpopNonce });
     } catch (error) {
-      const refusal = clientSafe(toOidcError(error, ERR_AUTH_TOKEN_INVALID)).offer(offeredBy(dpop));
+      const refusal = clientSafe(toOidcError(error, ERR_AUTH_TOKEN_INVALID));
+      // Server faults carry no challenge: nothing to offer.
+      if (refusal.statusCode < 500) refusal.offer(offeredBy(dpop()));
       logRefusal(this.logger, refusal, { transport });
       throw refusal;
     }
@@ -128,18 +132,18 @@ export class AuthPipeline {
    * up; under Bearer a DPoP-bound token is refused in every mode
    * (RFC 9449 §7.2), and any token in "required" mode.
    */
-  private async verifyCredential(dpop: DpopSettings, scheme: AuthScheme, token: string, credential: PresentedCredential): Promise<{ claims: VerifiedClaims; dpopNonce?: string }> {
+  private async verifyCredential(dpop: () => DpopSettings, scheme: AuthScheme, token: string, credential: PresentedCredential): Promise<{ claims: VerifiedClaims; dpopNonce?: string }> {
     if (scheme === "Bearer") {
-      if (dpop.dpop === "required") {
+      const claims = await this.verify(token, scheme);
+      if (dpop().dpop === "required") {
         throw new OidcError(ERR_AUTH_TOKEN_INVALID, { message: "This resource requires a DPoP-bound token and proof (Authorization: DPoP)", reason: "Bearer token while AUTH_SERVICE_DPOP=required", scheme });
       }
-      const claims = await this.verify(token, scheme);
       if (boundThumbprint(claims) !== undefined) {
         throw new OidcError(ERR_AUTH_TOKEN_INVALID, { message: "A DPoP-bound token must be sent with the DPoP scheme and a proof", reason: "DPoP-bound token (cnf.jkt) presented as Bearer", scheme });
       }
       return { claims };
     }
-    const proof = await this.dpop.check(dpop, credential.proof, credential.target, token);
+    const proof = await this.dpop.check(dpop(), credential.proof, credential.target, token);
     const claims = await this.verify(token, scheme);
     const jkt = boundThumbprint(claims);
     if (jkt === undefined) throw dpopRefusal("invalid_token", "The access token is not DPoP-bound (no cnf.jkt)", "DPoP scheme with a token without cnf.jkt");

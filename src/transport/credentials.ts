@@ -110,7 +110,7 @@ export function handshakeToken(auth: unknown, request: RawRequest): string | und
 export function handshakeCredential(auth: unknown, request: RawRequest, target: () => DpopTarget): PresentedCredential | undefined {
   const record = auth !== null && typeof auth === "object" ? (auth as Record<string, unknown>) : {};
   if (record.token === undefined || record.token === null) return httpCredential(request, target);
-  return messageCredential(record.token, record.dpop, "auth", target);
+  return messageCredential(record.token, record.dpop, { token: "auth.token", dpop: "auth.dpop" }, target);
 }
 
 /**
@@ -119,14 +119,14 @@ export function handshakeCredential(auth: unknown, request: RawRequest, target: 
  * With a proof the token may start with "DPoP "; "Bearer " and a proof
  * together are two schemes (400).
  */
-export function messageCredential(token: unknown, dpop: unknown, where: string, target: () => DpopTarget): PresentedCredential | undefined {
+export function messageCredential(token: unknown, dpop: unknown, names: { token: string; dpop: string }, target: () => DpopTarget): PresentedCredential | undefined {
   if (dpop === undefined || dpop === null) {
     if (typeof token === "string" && schemeOf(token) === "dpop") return { scheme: "DPoP", token: schemeToken(token, "dpop"), proof: undefined, target: target() };
-    const bearer = presentedToken(token, `${where}.token`);
+    const bearer = presentedToken(token, names.token);
     return bearer === undefined ? undefined : { scheme: "Bearer", token: bearer };
   }
-  if (typeof dpop !== "string") throw dpopRefusal("invalid_dpop_proof", `${where}.dpop must be a string`, `DPoP proof: ${where}.dpop is not a string`);
-  if (typeof token !== "string") throw new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: `${where}.token is not a string`, scheme: "DPoP" });
+  if (typeof dpop !== "string") throw dpopRefusal("invalid_dpop_proof", `${names.dpop} must be a string`, `DPoP proof: ${names.dpop} is not a string`);
+  if (typeof token !== "string") throw new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: `${names.token} is not a string`, scheme: "DPoP" });
   if (schemeOf(token) === "bearer") throw bothSchemes();
   const bare = schemeOf(token) === "dpop" ? schemeToken(token, "dpop") : schemeToken(`DPoP ${token}`, "dpop");
   return { scheme: "DPoP", token: bare, proof: dpop, target: target() };

@@ -261,7 +261,8 @@ class LiveSession {
   private refreshCredential(request: unknown) {
     const { handshake, nsp } = this.socket;
     const target = () => (handshake !== undefined && nsp !== undefined ? handshakeTarget({ handshake, nsp }) : { method: "GET", protocol: "", host: undefined, path: "" });
-    return isTokenObject(request) ? messageCredential(request.token, (request as { dpop?: unknown }).dpop, "auth:refresh", target) : messageCredential(request, undefined, "auth:refresh", target);
+    const names = { token: "auth:refresh token", dpop: "auth:refresh dpop" };
+    return isTokenObject(request) ? messageCredential(request.token, (request as { dpop?: unknown }).dpop, names, target) : messageCredential(request, undefined, names, target);
   }
 
   /** Logs a refusal decided here (the pipeline logs its own). */
