@@ -7,10 +7,13 @@ const config: Config = {
     // The examples import the package by name, as a host app would; here that name is the source.
     "^ioserver-oidc$": "<rootDir>/src/index.ts",
     "^ioserver-oidc/testing$": "<rootDir>/src/testing/index.ts",
+    "^ioserver-oidc/redis$": "<rootDir>/src/redis/index.ts",
     "^(\\.{1,2}/.*)\\.js$": "$1",
   },
   transform: { "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.json" }] },
   setupFiles: ["reflect-metadata"],
+  // Prints the one "Redis tests skipped" line when redis-server is missing (fails instead when CI=true).
+  globalSetup: "<rootDir>/test/fixtures/redisGlobalSetup.ts",
   testMatch: ["<rootDir>/test/**/*.test.ts", "<rootDir>/examples/**/*.test.ts"],
   testTimeout: 20_000,
 };

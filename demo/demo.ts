@@ -7,6 +7,7 @@
  *
  *   npm run demo             run the calls and exit
  *   npm run demo -- --serve  keep the servers up and print curl commands
+ *   npm run demo -- --cluster  two nodes on Redis: a revocation on one, what each answers (demo/cluster.ts)
  */
 import { fileURLToPath } from "node:url";
 import { createServer } from "node:net";
@@ -54,6 +55,11 @@ async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+if (process.argv.includes("--cluster")) {
+  const { runClusterDemo } = await import("./cluster.js");
+  process.exit(await runClusterDemo());
 }
 
 const issuer = await TestIssuer.start({ alg: "EdDSA", audience: "demo-app" });

@@ -22,7 +22,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TEMPLATE = fileURLToPath(new URL("./pack-smoke/consumer", import.meta.url));
 /** What a user needs, and nothing else, may be in the tarball: these files and the build output. */
 const TOP_LEVEL_FILES = ["package.json", "README.md", "LICENSE", "CHANGELOG.md", "routes/oidcBackchannelLogout.json"];
-const REQUIRED_FILES = [...TOP_LEVEL_FILES, "dist/index.js", "dist/index.d.ts", "dist/testing/index.js", "dist/testing/index.d.ts", "dist/client/index.js", "dist/client/index.d.ts"];
+const REQUIRED_FILES = [...TOP_LEVEL_FILES, "dist/index.js", "dist/index.d.ts", "dist/testing/index.js", "dist/testing/index.d.ts", "dist/client/index.js", "dist/client/index.d.ts", "dist/redis/index.js", "dist/redis/index.d.ts"];
 const isAllowedFile = (path: string): boolean =>
   TOP_LEVEL_FILES.includes(path) || (path.startsWith("dist/") && !/\.test\.|^dist\/(test|examples|scripts)\//.test(path));
 
@@ -81,6 +81,8 @@ function consumerLockfile(tarball: PackResult, dependencies: Record<string, stri
     license: manifest.license,
     dependencies: manifest.dependencies,
     peerDependencies: manifest.peerDependencies,
+    // Optional peers (socket.io-client, redis) stay uninstalled in the consumer, as for a real install.
+    peerDependenciesMeta: manifest.peerDependenciesMeta,
     engines: manifest.engines,
   };
   packages[""] = { name: "pack-smoke-consumer", dependencies, devDependencies };

@@ -103,6 +103,18 @@ export interface ResolvedOidcConfig {
   /** Longest a verified token is served from the cache (`AUTH_SERVICE_TOKEN_CACHE_TTL`), default 300; never past its `exp`. */
   tokenCacheTtlSeconds: number;
   /**
+   * Several nodes (`ioserver-oidc/redis`): how long a node cut off from
+   * Redis keeps answering from the revocations it knows before
+   * `revocationStalePolicy` applies (`AUTH_SERVICE_REVOCATION_MAX_STALENESS`), default 60.
+   */
+  revocationMaxStalenessSeconds: number;
+  /**
+   * Past that staleness (`AUTH_SERVICE_REVOCATION_STALE_POLICY`): `"refuse"`
+   * (default) answers 503 `ERR_AUTH_UNAVAILABLE`, `"serve"` keeps
+   * serving from the last known revocations.
+   */
+  revocationStalePolicy: RevocationStalePolicy;
+  /**
    * What every role check (`OidcHttpAdminMiddleware`, `OidcSocketAdminMiddleware`,
    * `requireRoles`) reads (`AUTH_SERVICE_ROLE_SOURCE`): `"token"` (default, 0.1.x's
    * rule) the token's `roles` claim only; `"local-first"` the provisioner's role when
@@ -138,6 +150,9 @@ export const DPOP_DEFAULTS: Readonly<DpopSettings> = Object.freeze({
 
 /** A nonce secret shorter than this would be guessable. */
 const MIN_NONCE_SECRET_LENGTH = 32;
+/** The values `AUTH_SERVICE_REVOCATION_STALE_POLICY` accepts. */
+export const REVOCATION_STALE_POLICIES = Object.freeze(["refuse", "serve"] as const);
+export type RevocationStalePolicy = (typeof REVOCATION_STALE_POLICIES)[number];
 
 /** Defaults of the settings a live socket needs even when no configuration could be read (a host's own verifier). */
 export const SESSION_DEFAULTS: Readonly<Pick<ResolvedOidcConfig, "socketExpiry" | "clockToleranceSeconds">> = Object.freeze({
@@ -224,6 +239,8 @@ const SETTINGS: { [K in keyof ResolvedOidcConfig]-?: Setting<K> } = {
   publicOrigin: { env: "AUTH_SERVICE_PUBLIC_ORIGIN", parse: text },
   tokenCacheSize: { env: "AUTH_SERVICE_TOKEN_CACHE_SIZE", parse: count },
   tokenCacheTtlSeconds: { env: "AUTH_SERVICE_TOKEN_CACHE_TTL", parse: seconds },
+  revocationMaxStalenessSeconds: { env: "AUTH_SERVICE_REVOCATION_MAX_STALENESS", parse: seconds },
+  revocationStalePolicy: { env: "AUTH_SERVICE_REVOCATION_STALE_POLICY", parse: oneOf(REVOCATION_STALE_POLICIES) },
   discovery: { env: "AUTH_SERVICE_DISCOVERY", parse: bool },
   // Completed and checked by validate(), like a programmatic list.
   issuers: { env: "AUTH_SERVICE_ISSUERS", parse: parseIssuersJson as unknown as Parser<readonly ResolvedTrustedIssuer[]> },
@@ -356,6 +373,11 @@ function validate(input: Partial<ResolvedOidcConfig> | OidcConfig, nameOf: (fiel
     fail(nameOf("dpopNonceSecret"), `must be a string of at least ${MIN_NONCE_SECRET_LENGTH} characters`);
   }
   const publicOrigin = input.publicOrigin === undefined ? undefined : origin(nameOf("publicOrigin"), input.publicOrigin);
+  const revocationStalePolicy = input.revocationStalePolicy ?? "refuse";
+  if (!(REVOCATION_STALE_POLICIES as readonly string[]).includes(revocationStalePolicy)) {
+    fail(nameOf("revocationStalePolicy"), `must be one of ${REVOCATION_STALE_POLICIES.join(", ")} (got "${String(revocationStalePolicy)}")`);
+  }
+
   const audience = optionalText("audience") || appSlug;
   const tokenTypes = strings("tokenTypes");
   const issuers = resolveIssuerList(input.issuers, {
@@ -406,6 +428,8 @@ function validate(input: Partial<ResolvedOidcConfig> | OidcConfig, nameOf: (fiel
     publicOrigin,
     tokenCacheSize: wholeNumber("tokenCacheSize", 10_000),
     tokenCacheTtlSeconds: num("tokenCacheTtlSeconds", 300),
+    revocationMaxStalenessSeconds: num("revocationMaxStalenessSeconds", 60),
+    revocationStalePolicy,
     roleSource,
   }) as ResolvedOidcConfig;
 }

@@ -64,6 +64,8 @@ describe("readOidcConfigFromEnv: defaults", () => {
       publicOrigin: undefined,
       tokenCacheSize: 10_000,
       tokenCacheTtlSeconds: 300,
+      revocationMaxStalenessSeconds: 60,
+      revocationStalePolicy: "refuse",
       discovery: false,
       issuers: [],
       roleSource: "token",
