@@ -22,7 +22,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TEMPLATE = fileURLToPath(new URL("./pack-smoke/consumer", import.meta.url));
 /** What a user needs, and nothing else, may be in the tarball: these files and the build output. */
 const TOP_LEVEL_FILES = ["package.json", "README.md", "LICENSE", "CHANGELOG.md", "routes/oidcBackchannelLogout.json"];
-const REQUIRED_FILES = [...TOP_LEVEL_FILES, "dist/index.js", "dist/index.d.ts", "dist/testing/index.js", "dist/testing/index.d.ts", "dist/client/index.js", "dist/client/index.d.ts", "dist/redis/index.js", "dist/redis/index.d.ts"];
+const REQUIRED_FILES = [...TOP_LEVEL_FILES, "dist/index.js", "dist/index.d.ts", "dist/testing/index.js", "dist/testing/index.d.ts", "dist/client/index.js", "dist/client/index.d.ts", "dist/opentelemetry/index.js", "dist/opentelemetry/index.d.ts", "dist/redis/index.js", "dist/redis/index.d.ts"];
 const isAllowedFile = (path: string): boolean =>
   TOP_LEVEL_FILES.includes(path) || (path.startsWith("dist/") && !/\.test\.|^dist\/(test|examples|scripts)\//.test(path));
 
@@ -113,7 +113,8 @@ try {
       if (!version) throw new Error(`package-lock.json has no ${name}`);
       return version;
     };
-    const dependencies = { ioserver: locked("ioserver"), "ioserver-oidc": `file:../${tarball.filename}` };
+    // @opentelemetry/api: the optional peer a host installs to use ioserver-oidc/opentelemetry.
+    const dependencies = { "@opentelemetry/api": locked("@opentelemetry/api"), ioserver: locked("ioserver"), "ioserver-oidc": `file:../${tarball.filename}` };
     const devDependencies = { "@types/node": locked("@types/node"), typescript: locked("typescript") };
     cpSync(TEMPLATE, consumer, { recursive: true });
     writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "pack-smoke-consumer", private: true, type: "module", dependencies, devDependencies }, null, 2));

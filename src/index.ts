@@ -100,3 +100,13 @@ export { scopesFromClaims } from "./services/verification/scopes.js";
 export { BoundedVerifiedTokenCache, type VerifiedTokenCache, type Verification } from "./services/verification/VerifiedTokenCache.js";
 export { systemClock, type Clock } from "./services/Clock.js";
 export { createOidcLogger } from "./services/logger.js";
+export {
+  OIDC_CHANNELS,
+  REFUSAL_KINDS,
+  type AuthenticatedMessage,
+  type JwksFetchMessage,
+  type RefusalKind,
+  type RefusedMessage,
+  type RevocationMessage,
+  type TokenCacheMessage,
+} from "./services/diagnostics.js";

@@ -7,7 +7,7 @@ import { JwksVerifier } from "./services/verification/JwksVerifier.js";
 import { joseErrorOf } from "./services/verification/tokenFault.js";
 import { TOKENS } from "./tokens.js";
 import { ERR_AUTH_TOKEN_INVALID, OidcError } from "./errors.js";
-import { REVOKED } from "./services/AuthPipeline.js";
+import { REVOKED } from "./services/sessions/RevocationStore.js";
 import type { AuthenticatedUserContext } from "./types.js";
 
 /**

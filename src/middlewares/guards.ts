@@ -6,6 +6,7 @@ import { oidcContainer } from "../container.js";
 import { ERR_FORBIDDEN, OidcError } from "../errors.js";
 import type { AccessRequirement } from "../services/AccessRequirement.js";
 import { logRefusal } from "../services/AuthPipeline.js";
+import { publishRefused } from "../services/diagnostics.js";
 import { TOKENS } from "../tokens.js";
 import { readAuth, recordAdmission } from "../transport/authState.js";
 import { sendHttpError, toSocketError } from "../transport/reportError.js";
@@ -28,18 +29,21 @@ export function refusalFor(
   requirement: AccessRequirement,
   auth: ReturnType<typeof readAuth>,
   logger: Logger,
-  where: Record<string, unknown>,
+  where: { readonly transport: string } & Record<string, unknown>,
   atWill = false,
 ): OidcError | undefined {
   if (!auth) {
     const reason = "no authentication middleware ran before this guard: put OidcHttpMiddleware/OidcSocketMiddleware first";
     logger.warn({ ...where, code: ERR_FORBIDDEN, required: requirement.description, reason }, "authorization refused");
-    return new OidcError(ERR_FORBIDDEN, { reason });
+    const refusal = new OidcError(ERR_FORBIDDEN, { reason });
+    publishRefused(where.transport, refusal);
+    return refusal;
   }
   const unmet = requirement.unmet(auth);
   if (unmet === undefined) return undefined;
   const refusal = new OidcError(ERR_FORBIDDEN, { message: unmet, reason: `requires ${requirement.description}`, scope: requirement.scope });
   logRefusal(logger, refusal, { ...where, sub: auth.context.sub }, atWill);
+  publishRefused(where.transport, refusal);
   return refusal;
 }
 

@@ -3,6 +3,7 @@ import { REVOCATION_STALE_POLICIES, type RevocationStalePolicy } from "../config
 import { ERR_AUTH_UNAVAILABLE, OidcError } from "../errors.js";
 import { systemClock, type Clock } from "../services/Clock.js";
 import { createOidcLogger } from "../services/logger.js";
+import { publishRevocation } from "../services/diagnostics.js";
 import { checked } from "../services/sessions/MemoryRevocationStore.js";
 import type { RevocableClaims, Revocation, RevocationStore } from "../services/sessions/RevocationStore.js";
 import { withTimeout, type RedisCommandClient, type RedisSubscriberClient } from "./redisClient.js";
@@ -242,6 +243,7 @@ export class RedisRevocationStore implements RevocationStore {
   }
 
   private notify(revocation: Revocation): void {
+    publishRevocation(revocation);
     for (const listener of this.listeners) {
       try {
         listener(revocation);

@@ -23,8 +23,9 @@ import { buildUserContext, localRoleOf, profileFromClaims } from "./verification
 import type { TokenVerifier } from "./verification/JwksVerifier.js";
 import type { UserProvisioner } from "./UserProvisioner.js";
 import type { Clock } from "./Clock.js";
-import type { RevocationStore } from "./sessions/RevocationStore.js";
+import { REVOKED, type RevocationStore } from "./sessions/RevocationStore.js";
 import { checkProvisionedUser } from "./provisionedUser.js";
+import { publishAuthenticated, publishRefused } from "./diagnostics.js";
 
 /** The outcome of a successful authentication. */
 export interface AuthResult {
@@ -50,14 +51,6 @@ export interface PresentedCredential {
   /** The request the proof must name in `htm`/`htu`; DPoP scheme only. */
   readonly target?: DpopTarget | undefined;
 }
-
-/**
- * The refusal of a revoked token: RFC 6750's `invalid_token` covers
- * "expired, revoked, malformed, or invalid for other reasons", and the
- * description says which, so a client knows that refreshing the same
- * session will not help.
- */
-export const REVOKED = Object.freeze({ message: "The access token has been revoked", reason: "token revoked (jti, sid or subject)" });
 
 /**
  * The one authentication pipeline both transports share:
@@ -103,15 +96,17 @@ export class AuthPipeline {
       const { claims, dpopNonce } = await this.verifyCredential(dpop, credential.scheme, token, credential);
       // After the verifier, so a token its cache answered for is checked too; in-process, no I/O.
       if (this.revocations.isRevoked(claims, this.clock.now())) throw new OidcError(ERR_AUTH_TOKEN_INVALID, REVOKED);
-      let answer;
+      let user;
       try {
-        answer = await this.provisioner.findOrCreate(claims.sub, profileFromClaims(claims));
+        const answer = await this.provisioner.findOrCreate(claims.sub, profileFromClaims(claims));
+        // An answer of another shape, or with a disabled flag under another name, refuses (fail closed);
+        // one that throws while it is read (an entity's getter) is the provisioner's fault too, not the token's.
+        user = checkProvisionedUser(answer);
       } catch (error) {
         throw toOidcError(error, ERR_USER_PROVISION_FAILED);
       }
-      // An answer of another shape, or with a disabled flag under another name, refuses (fail closed).
-      const user = checkProvisionedUser(answer);
       if (user?.isDisabled) throw new OidcError(ERR_USER_DISABLED, { reason: "provisioner reports the account disabled" });
+      publishAuthenticated(transport, claims);
       // The recorded identity: the transports only hand out copies of it (attachAuth, getAuth), so no handler can change it.
       const result: AuthResult = { context: buildUserContext(claims, user), claims, localRole: localRoleOf(user), roleSource: this.roleSource() };
       return Object.freeze(dpopNonce === undefined ? result : { ...result, dpopNonce });
@@ -120,6 +115,7 @@ export class AuthPipeline {
       // Server faults carry no challenge: nothing to offer.
       if (refusal.statusCode < 500) refusal.offer(offeredBy(dpop()));
       logRefusal(this.logger, refusal, { transport });
+      publishRefused(transport, refusal);
       throw refusal;
     }
   }

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { SESSION_DEFAULTS } from "../config.js";
 import { ERR_AUTH_TOKEN_INVALID, ERR_FORBIDDEN, ERR_USER_DISABLED, OidcError, toOidcError } from "../errors.js";
 import { logRefusal, type AuthPipeline, type AuthResult } from "../services/AuthPipeline.js";
+import { publishRefused } from "../services/diagnostics.js";
 import type { Clock } from "../services/Clock.js";
 import type { ConfigService } from "../services/ConfigService.js";
 import type { SocketSessionRegistrar } from "../services/sessions/SocketSessionRegistrar.js";
@@ -268,6 +269,7 @@ class LiveSession {
   /** Logs a refusal decided here (the pipeline logs its own). */
   private refused(refusal: OidcError): OidcError {
     logRefusal(this.deps.logger, refusal, { transport: "socket", event: AUTH_REFRESH_EVENT, sub: this.current.context.sub, socketId: this.socket.id });
+    publishRefused("socket", refusal);
     return refusal;
   }
 

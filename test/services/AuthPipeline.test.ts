@@ -183,6 +183,19 @@ describe("refusals", () => {
     expect(logs.records()).toEqual([expect.objectContaining({ level: 40, code: ERR_USER_PROVISION_FAILED, reason: expect.stringMatching(reason), transport: "http" })]);
   });
 
+  test("an answer that throws while it is read (an ORM entity's failing getter): 500 ERR_USER_PROVISION_FAILED, not blamed on the token", async () => {
+    const answer = Object.defineProperty({ id: 1 }, "isDisabled", {
+      enumerable: true,
+      get: () => {
+        throw new Error("relation not loaded");
+      },
+    });
+    const { pipeline, logs } = pipelineWith(accept, async () => answer as unknown as LocalUser);
+    const error = await refusal(pipeline.authenticateRequest(() => TOKEN, "http"));
+    expect([error.code, error.statusCode]).toEqual([ERR_USER_PROVISION_FAILED, 500]);
+    expect(logs.records()).toEqual([expect.objectContaining({ level: 40, code: ERR_USER_PROVISION_FAILED, reason: "relation not loaded", transport: "http" })]);
+  });
+
   test("isDisabled: false lets the user in", async () => {
     const { pipeline } = pipelineWith(accept, async () => ({ id: 1, isDisabled: false }));
     await expect(pipeline.authenticateRequest(() => TOKEN, "http")).resolves.toBeDefined();

@@ -58,7 +58,7 @@ export class IssuerMetadata {
     const fresh = this.current();
     if (fresh !== undefined) return fresh;
     const now = this.options.clock.now();
-    if (this.inflight === undefined && now >= this.nextAttemptAt) this.inflight = this.discover(now);
+    if (this.inflight === undefined && now >= this.nextAttemptAt) this.inflight = this.discover();
     if (this.inflight !== undefined) await this.inflight;
     if (this.metadata !== undefined) return this.metadata.jwksUri;
     const retryAfterMs = Math.max(0, this.nextAttemptAt - this.options.clock.now());
@@ -68,7 +68,7 @@ export class IssuerMetadata {
     });
   }
 
-  private async discover(now: number): Promise<void> {
+  private async discover(): Promise<void> {
     const { issuer, timeoutMs, allowInsecureHttp, logger, clock } = this.options;
     this.fetches += 1;
     try {
@@ -86,7 +86,8 @@ export class IssuerMetadata {
       if (this.lastFailure === undefined) logger.warn({ issuer, reason }, "issuer discovery failed");
       this.lastFailure = reason;
       this.failures += 1;
-      this.nextAttemptAt = now + Math.min(FIRST_RETRY_MS * 2 ** (this.failures - 1), MAX_RETRY_MS);
+      // From the failure, not the attempt's start: an attempt that timed out must not be retried at once.
+      this.nextAttemptAt = clock.now() + Math.min(FIRST_RETRY_MS * 2 ** (this.failures - 1), MAX_RETRY_MS);
     } finally {
       this.inflight = undefined;
     }

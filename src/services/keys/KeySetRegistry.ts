@@ -11,8 +11,9 @@ import { RemoteKeySet } from "./RemoteKeySet.js";
  * and `verifyOidcToken` in a container share one cache and one fetch
  * schedule, and one issuer's keys never verify another issuer's tokens,
  * even when both publish an equal `kid` (or the same URI). For an issuer
- * whose JWKS URI is discovered, one `IssuerMetadata` per issuer. The
- * timings of the first config that names an issuer or URI apply to it.
+ * whose JWKS URI is discovered, one `IssuerMetadata` per issuer and
+ * `allowInsecureHttp`. The timings of the first config that names an
+ * issuer or URI apply to it.
  *
  * A `config` here is one trusted issuer's view (see `trustedIssuers`):
  * its `issuer`, and its `jwksUri` or `discovery`.
@@ -51,7 +52,9 @@ export class KeySetRegistry {
 
   /** The discovery state of the issuer of `config`. */
   metadataFor(config: ResolvedOidcConfig): IssuerMetadata {
-    let metadata = this.metadata.get(config.issuer);
+    // The https rule is a check, not a timing: configs that differ in it never share what was discovered under it.
+    const key = `${config.issuer}\n${config.allowInsecureHttp}`;
+    let metadata = this.metadata.get(key);
     if (!metadata) {
       metadata = new IssuerMetadata({
         issuer: config.issuer,
@@ -61,7 +64,7 @@ export class KeySetRegistry {
         clock: this.clock,
         logger: this.logger,
       });
-      this.metadata.set(config.issuer, metadata);
+      this.metadata.set(key, metadata);
     }
     return metadata;
   }

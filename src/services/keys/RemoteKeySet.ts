@@ -7,6 +7,7 @@ import type { Clock } from "../Clock.js";
 import { downloadJwks } from "./downloadJwks.js";
 import { importPublicKey } from "./importPublicKey.js";
 import { jwkMatchesAlgorithm } from "./jwkAlgorithms.js";
+import { jwksFetchStarted, publishJwksFetch } from "../diagnostics.js";
 
 export interface RemoteKeySetOptions {
   uri: string;
@@ -169,8 +170,10 @@ export class RemoteKeySet {
     const { uri, timeoutMs, logger } = this.options;
     this.lastAttemptAt = now;
     this.fetches += 1;
+    const startedAt = jwksFetchStarted();
     const fetching = downloadJwks(uri, timeoutMs).then(
       (keys) => {
+        publishJwksFetch(uri, startedAt, { keys: keys.length });
         if (this.lastFailure !== undefined) logger.info({ jwksUri: uri }, "JWKS reachable again");
         this.replaceKeys(keys);
         this.fetchedAt = this.options.clock.now();
@@ -178,6 +181,7 @@ export class RemoteKeySet {
       },
       (error: unknown) => {
         const reason = error instanceof Error ? error.message : String(error);
+        publishJwksFetch(uri, startedAt, { reason });
         // Once per outage, not once per request.
         if (this.lastFailure === undefined) logger.warn({ jwksUri: uri, reason }, "JWKS unavailable");
         this.lastFailure = reason;

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { TOKENS } from "../../tokens.js";
 import type { Clock } from "../Clock.js";
 import type { RevocableClaims, Revocation, RevocationStore } from "./RevocationStore.js";
+import { publishRevocation } from "../diagnostics.js";
 
 /** Most live entries (revocations plus single-use ids) the default store holds before it refuses new ones. */
 export const DEFAULT_MAX_REVOCATION_ENTRIES = 100_000;
@@ -99,6 +100,7 @@ export class MemoryRevocationStore implements RevocationStore {
         expiresAt: Math.max(known?.expiresAt ?? entry.expiresAt, entry.expiresAt),
       });
     }
+    publishRevocation(entry);
     for (const listener of [...this.listeners]) {
       try {
         listener(entry);

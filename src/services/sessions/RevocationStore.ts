@@ -49,3 +49,12 @@ export interface RevocationStore {
    */
   claimOnce(scope: string, id: string, expiresAt: number): Promise<boolean>;
 }
+
+/**
+ * The refusal of a revoked token (`ERR_AUTH_TOKEN_INVALID` with these
+ * options): RFC 6750's `invalid_token` covers "expired, revoked, malformed,
+ * or invalid for other reasons", and the description says which, so a
+ * client knows that refreshing the same session will not help. Here, with
+ * no import, so the diagnostics can name it without loading the pipeline.
+ */
+export const REVOKED = Object.freeze({ message: "The access token has been revoked", reason: "token revoked (jti, sid or subject)" });

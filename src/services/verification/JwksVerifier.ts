@@ -10,6 +10,7 @@ import { claimFault } from "./tokenFault.js";
 import type { KeySetRegistry } from "../keys/KeySetRegistry.js";
 import { trustedIssuers } from "../keys/trustedIssuers.js";
 import type { VerifiedTokenCache } from "./VerifiedTokenCache.js";
+import { publishTokenCacheLookup } from "../diagnostics.js";
 
 /** Verifies a raw JWT and returns its claims, or throws an `OidcError`. */
 export interface TokenVerifier {
@@ -56,6 +57,7 @@ export class JwksVerifier implements TokenVerifier {
       await keySet.refreshIfAged();
       cached = this.cache.get(token, config);
     }
+    publishTokenCacheLookup(cached);
     if (cached !== undefined) return cached;
 
     const nowMs = this.clock.now();

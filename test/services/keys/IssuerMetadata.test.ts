@@ -99,3 +99,20 @@ test("after a success, a failed refresh keeps the last good document and backs o
   expect(host.discoveryRequests).toBe(2);
   expect(metadata.fetchCount).toBe(2);
 });
+
+test("the backoff runs from when an attempt failed, not from when it began: a slow failure is not retried at once", async () => {
+  host.set(host.openIdPath, { kind: "delay", ms: 500, document: host.documentFor(JWKS) });
+  const slow = new IssuerMetadata({ issuer: host.issuer, timeoutMs: 50, maxAgeMs: MAX_AGE_MS, allowInsecureHttp: false, clock, logger: logs.logger });
+  const first = slow.jwksUri().then(
+    () => undefined,
+    (e: unknown) => e as OidcError,
+  );
+  // The attempt takes longer than the first backoff step (a timeout, as seen by the clock).
+  clock.advance(5_000);
+  const error = await first;
+  expect(error?.code).toBe(ERR_AUTH_UNAVAILABLE);
+  expect(error?.retryAfter).toBe(1);
+  // Right after the failure, within its 1 s backoff: refused without a request.
+  await expect(slow.jwksUri()).rejects.toMatchObject({ code: ERR_AUTH_UNAVAILABLE });
+  expect(slow.fetchCount).toBe(1);
+});

@@ -1,7 +1,9 @@
 import { expect, test } from "@jest/globals";
 import { readOidcConfigFromEnv } from "../../../src/config.js";
+import { ERR_AUTH_UNAVAILABLE } from "../../../src/errors.js";
 import { KeySetRegistry } from "../../../src/services/keys/KeySetRegistry.js";
 import { captureLogger, manualClock } from "../../fixtures/doubles.js";
+import { MetadataServer } from "../../fixtures/metadataServer.js";
 
 const config = (env: Record<string, string> = {}) =>
   readOidcConfigFromEnv({ AUTH_SERVICE_URL: "https://auth.example.com", AUTH_SERVICE_APP_SLUG: "app", ...env });
@@ -45,4 +47,21 @@ test("a discovered JWKS URI: get() refuses, current() has none before discovery,
   expect(registry.current(discovered)).toBeUndefined();
   expect(registry.metadataFor(discovered)).toBe(registry.metadataFor(config({ AUTH_SERVICE_DISCOVERY: "true", AUTH_SERVICE_APP_SLUG: "x" })));
   expect(registry.metadataFor(discovered).fetchCount).toBe(0);
+});
+
+test("a config that refuses an insecure jwks_uri is not served the discovery of one that allowed it", async () => {
+  const host = await MetadataServer.start();
+  try {
+    // A discovered http: URI off loopback: only AUTH_SERVICE_ALLOW_INSECURE_HTTP=true accepts it.
+    host.serve("http://keys.example.com/jwks");
+    const registry = new KeySetRegistry(manualClock(), captureLogger().logger);
+    const discovered = { AUTH_SERVICE_DISCOVERY: "true", AUTH_SERVICE_ISSUER: host.issuer };
+    const lenient = config({ ...discovered, AUTH_SERVICE_ALLOW_INSECURE_HTTP: "true" });
+    await expect(registry.keySetFor(lenient)).resolves.toBeDefined();
+    const strict = config(discovered);
+    await expect(registry.keySetFor(strict)).rejects.toMatchObject({ code: ERR_AUTH_UNAVAILABLE });
+    expect(registry.current(strict)).toBeUndefined();
+  } finally {
+    await host.close();
+  }
 });

@@ -10,6 +10,8 @@ import { BaseController, IOServer } from "ioserver";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { backChannelLogoutController, getAuth, OidcConfigManager, OidcHttpMiddleware, type OidcUserContext } from "ioserver-oidc";
 import { freePort, TestIssuer } from "ioserver-oidc/testing";
+import { metrics } from "@opentelemetry/api";
+import { registerOidcMetrics } from "ioserver-oidc/opentelemetry";
 
 class ProfileController extends BaseController {
   async getProfile(request: FastifyRequest, reply: FastifyReply) {
@@ -30,6 +32,8 @@ server.addController({ name: "profile", controller: ProfileController, middlewar
 // The routes file the package ships, found from the host's routes directory.
 server.addController(backChannelLogoutController({ routes }));
 await server.start();
+// The optional entry loads and subscribes (a no-op meter: no SDK is installed here).
+const stopMetrics = registerOidcMetrics(metrics.getMeter("pack-smoke"));
 
 try {
   const url = `http://127.0.0.1:${port}/profile`;
@@ -51,6 +55,7 @@ try {
     JSON.stringify(result.logoutWithoutToken.body) === JSON.stringify({ error: "invalid_request", error_description: "logout_token is required" });
   process.exitCode = ok ? 0 : 1;
 } finally {
+  stopMetrics();
   await server.stop();
   await issuer.close();
 }
