@@ -11,7 +11,8 @@ const config: Config = {
     "^(\\.{1,2}/.*)\\.js$": "$1",
   },
   transform: { "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.json" }] },
-  setupFiles: ["reflect-metadata"],
+  // ioserverWarning: drops ioserver's Fastify FSTDEP022 warning (one per IOServer started), and only that one.
+  setupFiles: ["reflect-metadata", "<rootDir>/scripts/ioserverWarning.ts"],
   // Prints the one "Redis tests skipped" line when redis-server is missing (fails instead when CI=true).
   globalSetup: "<rootDir>/test/fixtures/redisGlobalSetup.ts",
   testMatch: ["<rootDir>/test/**/*.test.ts", "<rootDir>/examples/**/*.test.ts"],

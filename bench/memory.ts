@@ -36,8 +36,10 @@ const issuer = await TestIssuer.start({ alg: "EdDSA", audience: AUDIENCE });
 const cache = new BoundedVerifiedTokenCache(systemClock);
 const config = new StaticConfigService({ authServiceUrl: issuer.url, appSlug: AUDIENCE, jwksUri: issuer.jwksUri, issuer: issuer.issuer, tokenCacheSize: cacheSize });
 const verifier = new JwksVerifier(config, new KeySetRegistry(systemClock, createOidcLogger(undefined, "silent")), systemClock, cache);
+// About 1 KB each, as access tokens carrying a few dozen permissions are.
+const permissions = Array.from({ length: 20 }, (_, i) => `resource-${i}:read`);
 const mint = (i: number) =>
-  issuer.mint({ sub: `user-${i}`, email: `user-${i}@example.com`, name: `User ${i}`, roles: ["user"], permissions: ["read", "write"] }, { expiresIn: 3600 });
+  issuer.mint({ sub: `user-${i}`, email: `user-${i}@example.com`, name: `User ${i}`, roles: ["user", "editor"], permissions }, { expiresIn: 3600 });
 
 // Warm-up: load the JWKS, compile the hot paths, then take the starting point.
 for (let i = 0; i < 200; i++) await verifier.verify(await mint(i));

@@ -5,7 +5,7 @@
  * functions with the most self time, and the same time grouped by where
  * the code lives (ioserver-oidc, jose, fastify, Node.js internals, …).
  *
- * Scenarios: baseline, warm, cold, peer; alg RS256 (default), ES256 or EdDSA.
+ * Scenarios: baseline, noop, warm, cold, floor, peer; alg RS256 (default), ES256 or EdDSA.
  */
 import { fork } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -28,6 +28,7 @@ interface CpuProfile {
 
 const SCENARIOS: Record<string, { kind: ServerKind; env: Record<string, string>; distinct: boolean }> = {
   baseline: { kind: "baseline", env: {}, distinct: false },
+  noop: { kind: "noop", env: {}, distinct: false },
   warm: { kind: "oidc", env: {}, distinct: false },
   cold: { kind: "oidc", env: { AUTH_SERVICE_TOKEN_CACHE_SIZE: "0" }, distinct: true },
   floor: { kind: "floor", env: {}, distinct: true },

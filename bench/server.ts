@@ -1,23 +1,28 @@
 /**
  * One bench server, run in its own process by `bench/run.ts`:
- * `node --import tsx bench/server.ts <baseline|noop|floor|floor-dpop|oidc|peer> <port>`.
+ * `node --import tsx bench/server.ts <baseline|noop|floor|floor-dpop|oidc|guarded|peer|fastify|jwks> <port>`.
  * The same IOServer app (GET /bench, Socket.IO namespace /bench) with no
  * middleware, with a middleware that does nothing, with one that only
- * checks signatures (the floor; floor-dpop checks a token and a DPoP proof), with ioserver-oidc, or with the 0.1.x-style
- * peer.
+ * checks signatures (the floor; floor-dpop checks a token and a DPoP proof),
+ * with ioserver-oidc, or with the 0.1.x-style peer; or, for the
+ * fastify-jwt-jwks peer, a plain Fastify app with the same route
+ * unprotected (fastify) or behind fastify-jwt-jwks (jwks).
  * ioserver-oidc reads its settings from the AUTH_SERVICE_* variables the
  * driver passes. Prints "ready" once listening; answers "cpu" messages with
- * its CPU time, so the driver can report CPU per request.
+ * its CPU time, so the driver can report CPU per request, and "stats"
+ * messages with the token cache's hit and miss counts.
  */
 import "reflect-metadata";
 import { fileURLToPath } from "node:url";
 import { BaseController, BaseService, IOServer } from "ioserver";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { OidcConfigManager, OidcHttpMiddleware, OidcSocketMiddleware } from "../src/index.js";
+import { OidcConfigManager, OidcHttpMiddleware, OidcSocketMiddleware, oidcContainer, requireEventPermissions, TOKENS } from "../src/index.js";
+import type { TokenCacheStats } from "../src/services/verification/VerifiedTokenCache.js";
+import { startPlainFastify } from "./fastifyPeer.js";
 import { FloorDpopHttpMiddleware, FloorHttpMiddleware } from "./floor.js";
 import { PeerHttpMiddleware, PeerSocketMiddleware } from "./peer.js";
 
-export type ServerKind = "baseline" | "noop" | "floor" | "floor-dpop" | "oidc" | "peer";
+export type ServerKind = "baseline" | "noop" | "floor" | "floor-dpop" | "oidc" | "guarded" | "peer" | "fastify" | "jwks";
 
 /** A middleware that does nothing: what IOServer's middleware hook costs by itself, the ceiling for any auth middleware. */
 class NoopHttpMiddleware {
@@ -40,25 +45,63 @@ class BenchService extends BaseService {
 
 const kind = process.argv[2] as ServerKind;
 const port = Number(process.argv[3]);
-const http = { baseline: [], noop: [NoopHttpMiddleware], floor: [FloorHttpMiddleware], "floor-dpop": [FloorDpopHttpMiddleware], oidc: [OidcHttpMiddleware], peer: [PeerHttpMiddleware] }[kind];
-const socket = { baseline: [], noop: [], floor: [], "floor-dpop": [], oidc: [OidcSocketMiddleware], peer: [PeerSocketMiddleware] }[kind];
-if (http === undefined || socket === undefined || !Number.isInteger(port)) throw new Error("usage: server.ts <baseline|noop|floor|oidc|peer> <port>");
+let stop: () => Promise<unknown>;
+if (kind === "fastify" || kind === "jwks") {
+  if (!Number.isInteger(port)) throw new Error("usage: server.ts <kind> <port>");
+  stop = await startPlainFastify(port, kind === "jwks");
+} else {
+  stop = await startIOServer();
+}
 
-const server = new IOServer({ host: "127.0.0.1", port, routes: fileURLToPath(new URL("./routes", import.meta.url)), verbose: "ERROR", mode: ["websocket"] });
-if (kind === "oidc") server.addManager({ name: "oidcConfig", manager: OidcConfigManager });
-server.addController({ name: "bench", controller: BenchController, middlewares: http, prefix: "/bench" });
-server.addService({ name: "bench", service: BenchService, middlewares: socket });
-await server.start();
-// Fail fast on a bad setup instead of measuring refusals.
-if (kind === "oidc") await (server as unknown as { appHandle: { oidcConfig: OidcConfigManager } }).appHandle.oidcConfig.ready();
+async function startIOServer(): Promise<() => Promise<unknown>> {
+  const http = {
+    baseline: [],
+    noop: [NoopHttpMiddleware],
+    floor: [FloorHttpMiddleware],
+    "floor-dpop": [FloorDpopHttpMiddleware],
+    oidc: [OidcHttpMiddleware],
+    guarded: [OidcHttpMiddleware],
+    peer: [PeerHttpMiddleware],
+  }[
+    kind as string
+  ];
+  // "guarded": ioserver-oidc plus a per-event check on "ping", which every bench token passes.
+  const socket = {
+    baseline: [],
+    noop: [],
+    floor: [],
+    "floor-dpop": [],
+    oidc: [OidcSocketMiddleware],
+    guarded: [OidcSocketMiddleware, requireEventPermissions({ ping: "read" })],
+    peer: [PeerSocketMiddleware],
+  }[kind as string];
+  if (http === undefined || socket === undefined || !Number.isInteger(port)) throw new Error("usage: server.ts <baseline|noop|floor|floor-dpop|oidc|guarded|peer|fastify|jwks> <port>");
+  const server = new IOServer({ host: "127.0.0.1", port, routes: fileURLToPath(new URL("./routes", import.meta.url)), verbose: "ERROR", mode: ["websocket"] });
+  if (kind === "oidc" || kind === "guarded") server.addManager({ name: "oidcConfig", manager: OidcConfigManager });
+  server.addController({ name: "bench", controller: BenchController, middlewares: http, prefix: "/bench" });
+  server.addService({ name: "bench", service: BenchService, middlewares: socket });
+  await server.start();
+  // Fail fast on a bad setup instead of measuring refusals.
+  if (kind === "oidc" || kind === "guarded") await (server as unknown as { appHandle: { oidcConfig: OidcConfigManager } }).appHandle.oidcConfig.ready();
+  return () => server.stop();
+}
 
 process.on("message", (message) => {
   if (message === "cpu") {
     const { user, system } = process.cpuUsage();
     process.send?.({ cpuMicros: user + system });
+  } else if (message === "memory") {
+    // Only meaningful under --expose-gc (bench/scale.ts starts servers so).
+    (globalThis as { gc?: () => void }).gc?.();
+    const { rss, heapUsed } = process.memoryUsage();
+    const timers = process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length;
+    process.send?.({ rss, heapUsed, timers });
+  } else if (message === "stats") {
+    const cache = oidcContainer.resolve(TOKENS.VerifiedTokenCache) as { stats?: TokenCacheStats };
+    process.send?.({ hits: cache.stats?.hits ?? 0, misses: cache.stats?.misses ?? 0 });
   }
 });
 process.on("SIGTERM", () => {
-  void server.stop().finally(() => process.exit(0));
+  void stop().finally(() => process.exit(0));
 });
 process.send?.("ready");

@@ -9,6 +9,8 @@
  *   npm run demo -- --serve  keep the servers up and print curl commands
  *   npm run demo -- --cluster  two nodes on Redis: a revocation on one, what each answers (demo/cluster.ts)
  */
+// First: drops ioserver's Fastify FSTDEP022 deprecation warning (see the file), before IOServer loads.
+import "../scripts/ioserverWarning.js";
 import { fileURLToPath } from "node:url";
 import { createServer } from "node:net";
 import { BaseController, BaseManager, BaseService, IOServer } from "ioserver";

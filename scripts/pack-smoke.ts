@@ -22,7 +22,20 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TEMPLATE = fileURLToPath(new URL("./pack-smoke/consumer", import.meta.url));
 /** What a user needs, and nothing else, may be in the tarball: these files and the build output. */
 const TOP_LEVEL_FILES = ["package.json", "README.md", "LICENSE", "CHANGELOG.md", "routes/oidcBackchannelLogout.json"];
-const REQUIRED_FILES = [...TOP_LEVEL_FILES, "dist/index.js", "dist/index.d.ts", "dist/testing/index.js", "dist/testing/index.d.ts", "dist/client/index.js", "dist/client/index.d.ts", "dist/opentelemetry/index.js", "dist/opentelemetry/index.d.ts", "dist/redis/index.js", "dist/redis/index.d.ts"];
+const REQUIRED_FILES = [
+  ...TOP_LEVEL_FILES,
+  "dist/index.js",
+  "dist/index.d.ts",
+  "dist/testing/index.js",
+  "dist/testing/index.d.ts",
+  "dist/client/index.js",
+  "dist/client/index.d.ts",
+  "dist/opentelemetry/index.js",
+  "dist/opentelemetry/index.d.ts",
+  "dist/redis/index.js",
+  "dist/redis/index.d.ts",
+  "dist/cli/main.js",
+];
 const isAllowedFile = (path: string): boolean =>
   TOP_LEVEL_FILES.includes(path) || (path.startsWith("dist/") && !/\.test\.|^dist\/(test|examples|scripts)\//.test(path));
 
@@ -84,6 +97,8 @@ function consumerLockfile(tarball: PackResult, dependencies: Record<string, stri
     // Optional peers (socket.io-client, redis) stay uninstalled in the consumer, as for a real install.
     peerDependenciesMeta: manifest.peerDependenciesMeta,
     engines: manifest.engines,
+    // npm ci links node_modules/.bin from the lockfile's entry.
+    bin: manifest.bin,
   };
   packages[""] = { name: "pack-smoke-consumer", dependencies, devDependencies };
   return { name: "pack-smoke-consumer", lockfileVersion: lock.lockfileVersion, packages };
@@ -117,12 +132,19 @@ try {
     const dependencies = { "@opentelemetry/api": locked("@opentelemetry/api"), ioserver: locked("ioserver"), "ioserver-oidc": `file:../${tarball.filename}` };
     const devDependencies = { "@types/node": locked("@types/node"), typescript: locked("typescript") };
     cpSync(TEMPLATE, consumer, { recursive: true });
-    writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "pack-smoke-consumer", private: true, type: "module", dependencies, devDependencies }, null, 2));
+    // The repository's overrides too (light-my-request's cookie): the lockfile it derives from was resolved with them.
+    const { overrides } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { overrides?: unknown };
+    writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "pack-smoke-consumer", private: true, type: "module", dependencies, devDependencies, overrides }, null, 2));
     writeFileSync(join(consumer, "package-lock.json"), JSON.stringify(consumerLockfile(tarball, dependencies, devDependencies), null, 2));
     run("npm", ["ci", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"], consumer, 120_000);
   });
 
   step("strict tsc (NodeNext)", () => run("node", [join(consumer, "node_modules/typescript/bin/tsc"), "-p", consumer], consumer, 120_000));
+
+  step("bin: npx ioserver-oidc --help (shebang, executable, ESM)", () => {
+    const usage = run(join(consumer, "node_modules/.bin/ioserver-oidc"), ["--help"], consumer, 30_000);
+    if (!usage.includes("doctor") || !usage.includes("explain")) throw new Error(`ioserver-oidc --help printed no usage:\n${usage}`);
+  });
 
   step("run: 401 without a token, 200 with one, the shipped logout route answers", () => {
     const output = run("node", ["dist/main.js"], consumer, 30_000).trim();

@@ -73,6 +73,25 @@ export interface OfferedSchemes {
 
 const BEARER_ONLY: OfferedSchemes = Object.freeze({ bearer: true });
 
+/**
+ * Which verification rule refused a token and why (see
+ * `src/services/verification/rules.ts`): for the server log, except that an
+ * `"expired"` kind is told to the client too (`reason: "expired"` in `toJSON()`).
+ */
+export interface RefusalDetail {
+  readonly rule: string;
+  /** `"token"`: malformed or forged; `"expired"`: get a new one; `"settings"`: genuine, refused by the server's settings. */
+  readonly kind: "token" | "expired" | "settings";
+  /** The `AUTH_SERVICE_*` variable the token did not meet. */
+  readonly setting?: string;
+  readonly expected?: unknown;
+  readonly received?: unknown;
+}
+
+/** The one refusal reason clients are told, so they can tell "refresh" from "sign in again". */
+export const EXPIRED_REASON = "expired";
+const EXPIRED_MESSAGE = "The access token has expired";
+
 export interface OidcErrorOptions {
   /** Client-facing message; defaults to a fixed text per code. */
   message?: string;
@@ -83,6 +102,8 @@ export interface OidcErrorOptions {
   reason?: string;
   /** Seconds after which a retry makes sense (sent as `Retry-After`). */
   retryAfter?: number;
+  /** The verification rule behind an `ERR_AUTH_TOKEN_INVALID`. */
+  detail?: RefusalDetail;
   /** For `ERR_FORBIDDEN` by a scope guard: the required scopes, space-delimited, sent as the challenge's `scope` (RFC 6750 §3). */
   scope?: string;
   cause?: unknown;
@@ -111,6 +132,8 @@ export class OidcError extends Error {
   /** Server-side detail for logs; never returned to the client. */
   readonly reason: string | undefined;
   readonly retryAfter: number | undefined;
+  /** Server-side: the verification rule that refused the token, with the expected and received values. */
+  readonly detail: RefusalDetail | undefined;
   /** The required scopes named in the challenge, if a scope guard refused. */
   readonly scope: string | undefined;
   /** The scheme the client used, when known. */
@@ -121,13 +144,15 @@ export class OidcError extends Error {
   private offeredSchemes: OfferedSchemes;
 
   constructor(code: OidcErrorCode, options: OidcErrorOptions = {}) {
-    super(options.message ?? DEFAULT_MESSAGES[code], options.cause === undefined ? undefined : { cause: options.cause });
+    const expired = options.detail?.kind === "expired";
+    super(options.message ?? (expired ? EXPIRED_MESSAGE : DEFAULT_MESSAGES[code]), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "OidcError";
     this.code = code;
     // RFC 6750 §3.1: invalid_request (e.g. a request using two schemes) is a 400; the code stays ERR_AUTH_TOKEN_INVALID.
     this.statusCode = options.authError === "invalid_request" ? 400 : OIDC_ERROR_STATUS[code];
     this.reason = options.reason;
     this.retryAfter = options.retryAfter;
+    this.detail = options.detail;
     // Only scope-token characters (RFC 6749 §3.3) may go into the quoted attribute; scopeRequirement() already insists on them.
     this.scope = options.scope !== undefined && /^[\x20\x21\x23-\x5B\x5D-\x7E]+$/.test(options.scope) ? options.scope : undefined;
     this.scheme = options.scheme;
@@ -149,6 +174,11 @@ export class OidcError extends Error {
   offer(offered: OfferedSchemes): this {
     if (this.offeredSchemes === BEARER_ONLY) this.offeredSchemes = offered;
     return this;
+  }
+
+  /** `"expired"` when the token expired (or passed its max age): the one reason clients see, in the socket error's `data` and refusal acks (`toJSON`). */
+  get publicReason(): typeof EXPIRED_REASON | undefined {
+    return this.detail?.kind === "expired" ? EXPIRED_REASON : undefined;
   }
 
   /** The HTTP reason phrase for {@link statusCode}, as Fastify bodies carry it. */
@@ -179,12 +209,19 @@ export class OidcError extends Error {
   }
 
   /**
-   * The `{ code, statusCode, message }` shape sent to clients; a DPoP
-   * refusal adds its `challenge` (the `WWW-Authenticate` value an HTTP
-   * client would get) and `dpopNonce` when it has one.
+   * The `{ code, statusCode, message }` shape sent to clients, plus
+   * `reason: "expired"` for an expired token; a DPoP refusal adds its
+   * `challenge` (the `WWW-Authenticate` value an HTTP client would get) and
+   * `dpopNonce` when it has one.
    */
-  toJSON(): { code: OidcErrorCode; statusCode: number; message: string; challenge?: string; dpopNonce?: string } {
-    const json: { code: OidcErrorCode; statusCode: number; message: string; challenge?: string; dpopNonce?: string } = { code: this.code, statusCode: this.statusCode, message: this.message };
+  toJSON(): { code: OidcErrorCode; statusCode: number; message: string; reason?: typeof EXPIRED_REASON; challenge?: string; dpopNonce?: string } {
+    const json: { code: OidcErrorCode; statusCode: number; message: string; reason?: typeof EXPIRED_REASON; challenge?: string; dpopNonce?: string } = {
+      code: this.code,
+      statusCode: this.statusCode,
+      message: this.message,
+    };
+    const reason = this.publicReason;
+    if (reason !== undefined) json.reason = reason;
     if (this.scheme === "DPoP" || this.authError !== undefined) {
       const challenge = this.challenge;
       if (challenge !== undefined) json.challenge = challenge;

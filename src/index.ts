@@ -97,7 +97,7 @@ export { IssuerMetadata } from "./services/keys/IssuerMetadata.js";
 export { discoveryUrls } from "./services/keys/discovery.js";
 export { trustedIssuers } from "./services/keys/trustedIssuers.js";
 export { scopesFromClaims } from "./services/verification/scopes.js";
-export { BoundedVerifiedTokenCache, type VerifiedTokenCache, type Verification } from "./services/verification/VerifiedTokenCache.js";
+export { BoundedVerifiedTokenCache, type TokenCacheStats, type VerifiedTokenCache, type Verification } from "./services/verification/VerifiedTokenCache.js";
 export { systemClock, type Clock } from "./services/Clock.js";
 export { createOidcLogger } from "./services/logger.js";
 export {

@@ -27,6 +27,8 @@ export interface RefusalAck {
   code: string;
   statusCode: number;
   message: string;
+  /** `"expired"` when the refused token had expired (get a new one), absent otherwise. */
+  reason?: "expired";
   /** A DPoP refusal's `WWW-Authenticate` value (RFC 9449 error name inside). */
   challenge?: string;
   /** With DPoP nonces on: the nonce the next proof must carry. */

@@ -63,6 +63,8 @@ export function permissionRequirement(permissions: string | readonly string[], m
   return Object.freeze({
     description: `the permissions ${quoted(names)}`,
     unmet: (auth: AuthResult) => {
+      // Checked on every event by requireEventPermissions: no array is built unless something is missing.
+      if (names.every((p) => auth.context.permissions.includes(p))) return undefined;
       const missing = names.filter((p) => !auth.context.permissions.includes(p));
       return missing.length === 0 ? undefined : `Missing ${missing.length === 1 ? "permission" : "permissions"}: ${quoted(missing)}`;
     },

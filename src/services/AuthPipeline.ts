@@ -19,10 +19,11 @@ import type { DpopProofVerifier, DpopTarget } from "./verification/DpopProofVeri
 import { TOKENS } from "../tokens.js";
 import type { ConfigService } from "./ConfigService.js";
 import type { AuthenticatedUserContext, VerifiedClaims } from "../types.js";
-import { buildUserContext, localRoleOf, profileFromClaims } from "./verification/claims.js";
+import { localRoleOf, profileFromClaims, recordedUserContext } from "./verification/claims.js";
 import type { TokenVerifier } from "./verification/JwksVerifier.js";
 import type { UserProvisioner } from "./UserProvisioner.js";
 import type { Clock } from "./Clock.js";
+import { settingRefusalLog } from "./logger.js";
 import { REVOKED, type RevocationStore } from "./sessions/RevocationStore.js";
 import { checkProvisionedUser } from "./provisionedUser.js";
 import { publishAuthenticated, publishRefused } from "./diagnostics.js";
@@ -108,13 +109,14 @@ export class AuthPipeline {
       if (user?.isDisabled) throw new OidcError(ERR_USER_DISABLED, { reason: "provisioner reports the account disabled" });
       publishAuthenticated(transport, claims);
       // The recorded identity: the transports only hand out copies of it (attachAuth, getAuth), so no handler can change it.
-      const result: AuthResult = { context: buildUserContext(claims, user), claims, localRole: localRoleOf(user), roleSource: this.roleSource() };
+      const result: AuthResult = { context: recordedUserContext(claims, user), claims, localRole: localRoleOf(user), roleSource: this.roleSource() };
       return Object.freeze(dpopNonce === undefined ? result : { ...result, dpopNonce });
     } catch (error) {
       const refusal = clientSafe(toOidcError(error, ERR_AUTH_TOKEN_INVALID));
       // Server faults carry no challenge: nothing to offer.
       if (refusal.statusCode < 500) refusal.offer(offeredBy(dpop()));
-      logRefusal(this.logger, refusal, { transport });
+      if (refusal.detail?.kind === "settings") logSettingRefusal(this.logger, this.clock, refusal, transport);
+      else logRefusal(this.logger, refusal, { transport });
       publishRefused(transport, refusal);
       throw refusal;
     }
@@ -209,6 +211,27 @@ function offeredBy(dpop: DpopSettings): OfferedSchemes {
 function clientSafe(error: OidcError): OidcError {
   if (error.code !== ERR_AUTH_MISCONFIGURED) return error;
   return new OidcError(ERR_AUTH_MISCONFIGURED, { reason: error.reason ?? error.message, cause: error });
+}
+
+/**
+ * A genuine token refused by the server's own settings (issuer, audience,
+ * `typ`, authorized party, an algorithm left out of the list): the server
+ * needs fixing, so it is logged at warn with the rule, the variable, the
+ * expected and the received value, sampled per rule so a flood cannot
+ * flood the log (see `settingRefusalLog`). Never the token.
+ */
+function logSettingRefusal(logger: Logger, clock: Clock, error: OidcError, transport: string): void {
+  const { rule, setting, expected, received } = error.detail ?? {};
+  settingRefusalLog(logger, () => clock.now()).record(String(rule), {
+    transport,
+    code: error.code,
+    statusCode: error.statusCode,
+    reason: error.reason ?? error.message,
+    rule,
+    setting,
+    expected,
+    received,
+  });
 }
 
 /**

@@ -1,10 +1,19 @@
 import { ERR_AUTH_TOKEN_INVALID, OidcError } from "../errors.js";
+import { HotStrings, tailHash } from "../services/HotStrings.js";
 
 /** RFC 6750 §2.1: `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 /** RFC 7235 §2.1: the scheme ends at the first space; `credentials = auth-scheme [ 1*SP token68 ]`. */
 const SCHEME_END = /\s/;
 const SEPARATOR = /^ +/;
+
+/**
+ * Credentials that passed the b64token check lately. A token comes back on
+ * request after request, and recognising it by comparing it whole costs
+ * less than running the check over its ~1 KB again; anything not found is
+ * checked as usual.
+ */
+const checked = new HotStrings<true>(256, 8192);
 
 const malformed = (reason: string): OidcError => new OidcError(ERR_AUTH_TOKEN_INVALID, { reason });
 
@@ -34,14 +43,25 @@ export function schemeToken(header: string | string[] | undefined, wanted: "bear
     header = header[0];
   }
   if (typeof header !== "string") return undefined;
+  // The usual form, the scheme, one space and the token, read without regular expressions.
+  const length = wanted.length;
+  if (header.length > length + 1 && header.charCodeAt(length) === 32 && header.charCodeAt(length + 1) !== 32) {
+    return header.slice(0, length).toLowerCase() === wanted ? checkedCredential(header.slice(length + 1)) : undefined;
+  }
   if (schemeOf(header) !== wanted) return undefined;
   const schemeEnd = header.search(SCHEME_END);
   const rest = schemeEnd === -1 ? "" : header.slice(schemeEnd);
   if (/^ *$/.test(rest)) return undefined;
   const separator = SEPARATOR.exec(rest);
   if (!separator) throw malformed(`the ${wanted} scheme must be followed by spaces, not other whitespace`);
-  const credential = rest.slice(separator[0].length);
+  return checkedCredential(rest.slice(separator[0].length));
+}
+
+function checkedCredential(credential: string): string {
+  const hash = tailHash(credential);
+  if (checked.get(credential, hash) === true) return credential;
   if (!B64TOKEN.test(credential)) throw malformed("credential is not a single RFC 6750 b64token");
+  checked.set(credential, hash, true);
   return credential;
 }
 

@@ -19,7 +19,9 @@ function rawValues(request: RawRequest, name: string): string[] {
   const raw = request.rawHeaders ?? [];
   const values: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]?.toLowerCase() === name) values.push(raw[i + 1] ?? "");
+    const candidate = raw[i];
+    // Most names are of another length: only those of the same length are lowercased and compared.
+    if (candidate?.length === name.length && candidate.toLowerCase() === name) values.push(raw[i + 1] ?? "");
   }
   return values;
 }
@@ -47,8 +49,8 @@ export function authorizationHeader(request: RawRequest): string | undefined {
   const all = rawValues(request, "authorization");
   const header = request.headers.authorization;
   // Repeated headers may also arrive folded into one, comma-separated (a token68 never holds a comma).
-  const credentials = (all.length > 0 ? all : typeof header === "string" ? [header] : []).flatMap((value) => value.split(","));
-  if (credentials.length > 1) {
+  if (all.length > 1 || (typeof header === "string" && header.includes(","))) {
+    const credentials = (all.length > 0 ? all : typeof header === "string" ? [header] : []).flatMap((value) => value.split(","));
     const schemes = new Set(credentials.map((value) => schemeOf(value.trim())));
     if (schemes.has("bearer") && schemes.has("dpop")) throw bothSchemes();
     if (all.length > 1) throw new OidcError(ERR_AUTH_TOKEN_INVALID, { reason: "more than one Authorization header" });

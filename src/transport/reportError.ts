@@ -5,8 +5,9 @@ import type { OidcError } from "../errors.js";
 const EXPOSED = "WWW-Authenticate, DPoP-Nonce";
 
 /**
- * Sends an `OidcError` as `{ statusCode, error, code, message }` with its
- * RFC 6750 / RFC 9449 challenge, and `DPoP-Nonce` when it asks for a nonce.
+ * Sends an `OidcError` as `{ statusCode, error, code, message }` (0.1.x's body, exactly) with its
+ * RFC 6750 / RFC 9449 challenge, and `DPoP-Nonce` when it asks for a nonce; an expired token is told
+ * apart by the message, which is also the challenge's `error_description`.
  */
 export function sendHttpError(reply: FastifyReply, error: OidcError): FastifyReply {
   const challenge = error.challenge;

@@ -24,6 +24,7 @@ import {
 import { admissionsOf, attachAuth, readAuth } from "./authState.js";
 import { messageCredential } from "./credentials.js";
 import { handshakeTarget, type HandshakeSource } from "./dpopTarget.js";
+import { DeadlineTimers, type Deadline } from "./DeadlineTimers.js";
 
 /** The part of a Socket.IO server socket a live session uses (tests drive it with lightweight fakes). */
 export interface SessionSocket {
@@ -69,6 +70,8 @@ const MAX_REFRESHES_IN_FLIGHT = 2;
 /** Longest delay `setTimeout` honours; a later deadline is reached in several hops. */
 const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 const WATCHED = Symbol.for("ioserver-oidc.liveSessions");
+/** Where every session's chains start: one settled promise shared by all, rather than two per socket. */
+const SETTLED: Promise<void> = Promise.resolve();
 
 /**
  * The life of an authenticated socket after the handshake: it joins its
@@ -77,6 +80,9 @@ const WATCHED = Symbol.for("ioserver-oidc.liveSessions");
  * leaves no timer or registration behind when it disconnects.
  */
 export class LiveSocketSessions {
+  /** The expiry deadlines of this namespace's sockets, on one timer. */
+  private readonly timers = new DeadlineTimers();
+
   constructor(private readonly deps: SessionDependencies) {}
 
   /**
@@ -98,7 +104,7 @@ export class LiveSocketSessions {
 
   /** Makes one connected, authenticated socket live. */
   open(socket: SessionSocket, auth: AuthResult): void {
-    new LiveSession(socket, auth, this.deps, this.expiryPolicy()).start();
+    new LiveSession(socket, auth, this.deps, this.expiryPolicy(), this.timers).start();
   }
 
   /**
@@ -118,20 +124,21 @@ export class LiveSocketSessions {
 }
 
 class LiveSession {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Deadline | undefined;
   private closed = false;
   /** Refreshes run one at a time, in the order the client sent them. */
-  private refreshes: Promise<void> = Promise.resolve();
+  private refreshes: Promise<void> = SETTLED;
   /** Refreshes running or waiting in `refreshes`. */
   private refreshesInFlight = 0;
   /** Registrar calls run in order, so an unregister never overtakes its register. */
-  private registrations: Promise<void> = Promise.resolve();
+  private registrations: Promise<void> = SETTLED;
 
   constructor(
     private readonly socket: SessionSocket,
     private current: AuthResult,
     private readonly deps: SessionDependencies,
     private readonly config: ExpiryPolicy,
+    private readonly timers: DeadlineTimers,
   ) {}
 
   start(): void {
@@ -142,7 +149,8 @@ class LiveSession {
     this.register(userId, sub);
     this.arm();
     this.socket.on(AUTH_REFRESH_EVENT, (request, ack) => this.queueRefresh(request, typeof ack === "function" ? (ack as (a: AuthRefreshAck) => void) : undefined));
-    this.socket.once("disconnect", () => this.close());
+    // `on`, not `once`: a socket disconnects once, and `once` keeps a wrapper per socket. close() ignores a repeat.
+    this.socket.on("disconnect", () => this.close());
     // A revocation made between the handshake's check and the joins above found no socket in its room: look again.
     if (this.revokedNow()) this.revoke();
   }
@@ -163,8 +171,9 @@ class LiveSession {
   }
 
   private close(): void {
+    if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.timer);
+    this.timers.cancel(this.timer);
     this.timer = undefined;
     const { userId } = this.current.context;
     this.track(() => this.deps.registrar.unregister(userId, this.socket.id), "unregistration");
@@ -172,7 +181,7 @@ class LiveSession {
 
   /** Schedules the disconnect at `exp` + clock tolerance (by the injectable clock), unless the policy is "ignore". */
   private arm(): void {
-    clearTimeout(this.timer);
+    this.timers.cancel(this.timer);
     this.timer = undefined;
     const exp = this.current.claims.exp;
     if (this.config.socketExpiry === "ignore" || typeof exp !== "number" || !Number.isFinite(exp)) return;
@@ -182,7 +191,7 @@ class LiveSession {
   private schedule(deadlineMs: number): void {
     const delay = Math.max(0, deadlineMs - this.deps.clock.now());
     const hop = Math.min(delay, MAX_TIMER_DELAY_MS);
-    this.timer = setTimeout(() => (hop < delay ? this.schedule(deadlineMs) : this.expire()), hop);
+    this.timer = this.timers.add(hop, () => (hop < delay ? this.schedule(deadlineMs) : this.expire()));
   }
 
   private expire(): void {

@@ -1,10 +1,13 @@
 import { afterAll, afterEach, expect, test } from "@jest/globals";
 import { bindOidcMiddlewares, createOidcContainer, OidcConfigManager, OidcHttpMiddleware, OidcSocketMiddleware, type BoundOidcClasses } from "../../src/index.js";
 import { TestIssuer, type TestIssuerOptions } from "../../src/testing/index.js";
+import { captureManagerStartErrors } from "../fixtures/managerErrors.js";
 import { connectSocket, httpWhoami, setEnv, startHost, WhoamiController, WhoamiService, type Host } from "./harness.js";
 
 // 0.1.4's "Environment variables" table, and its tests' idiom: `process.env = { ...OLD_ENV, ... }` after the package was imported.
 const OLD_ENV = process.env;
+// The manager is started against a missing variable on purpose below; IOServer prints that (captured, asserted).
+const managerErrors = captureManagerStartErrors();
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const close of cleanup.splice(0).reverse()) await close();
@@ -96,6 +99,7 @@ test("with the manager registered, a missing variable answers 500 ERR_AUTH_MISCO
   const host = await freshHost();
   const headers = { authorization: `Bearer ${await issuer.mint()}` };
   expect(await httpWhoami(host.url, headers)).toMatchObject({ status: 500, body: { code: "ERR_AUTH_MISCONFIGURED" } });
+  expect(managerErrors.lines).toContainEqual(expect.stringContaining("AUTH_SERVICE_URL is required"));
   setEnv({ AUTH_SERVICE_URL: issuer.url });
   expect((await httpWhoami(host.url, headers)).status).toBe(200);
 });

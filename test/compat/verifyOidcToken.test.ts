@@ -4,6 +4,9 @@ import { ERR_AUTH_MISCONFIGURED, ERR_AUTH_UNAVAILABLE, OidcError, verifyOidcToke
 import { TestIssuer } from "../../src/testing/index.js";
 
 // 0.1.4's verifyOidcToken page ("Throws a jose JWTVerifyError (or subclass)") and its own jwks tests, against a real JWKS.
+// The default container's logger (made on first use) stays quiet: the unreachable JWKS below is expected.
+process.env.AUTH_SERVICE_LOG_LEVEL = "silent";
+
 let issuer: TestIssuer;
 let config: OidcConfig;
 beforeAll(async () => {

@@ -1,7 +1,11 @@
 import { afterEach, expect, test } from "@jest/globals";
 import { TestIssuer } from "../../src/testing/TestIssuer.js";
 import { calls } from "../fixtures/app.js";
+import { captureManagerStartErrors } from "../fixtures/managerErrors.js";
 import { startOidcApp, type OidcApp } from "../fixtures/oidcApp.js";
+
+// These tests start the manager against broken settings or a JWKS that is down, on purpose.
+const managerErrors = captureManagerStartErrors();
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -111,4 +115,9 @@ test("without the manager, the configuration is read and the JWKS fetched on fir
   const response = await fetch(`${app.url}/profile`, { headers: { authorization: `Bearer ${await issuer.mint()}` } });
   expect(response.status).toBe(200);
   expect(issuer.jwksRequests).toBe(1);
+});
+
+test("IOServer printed each warm-up that failed above (it does not await start()), naming the JWKS and why", () => {
+  expect(managerErrors.lines.length).toBeGreaterThan(0);
+  for (const line of managerErrors.lines) expect(line).toMatch(/JWKS http:\/\/127\.0\.0\.1:\d+\/api\/auth\/jwks could not be loaded: /);
 });

@@ -11,8 +11,12 @@ import { TestIssuer } from "../../src/testing/TestIssuer.js";
 import { TOKENS } from "../../src/tokens.js";
 import { bindOidcMiddlewares, createOidcContainer } from "../../src/index.js";
 import { calls, ChatService, connectSocket, ProfileController, startServer } from "../fixtures/app.js";
+import { captureManagerStartErrors } from "../fixtures/managerErrors.js";
 import { manualClock } from "../fixtures/doubles.js";
 import { startOidcApp, type OidcApp } from "../fixtures/oidcApp.js";
+
+// These tests start the manager against broken settings or a JWKS that is down, on purpose.
+const managerErrors = captureManagerStartErrors();
 
 let issuer: TestIssuer;
 beforeAll(async () => {
@@ -70,6 +74,8 @@ describe("ERR_AUTH_MISCONFIGURED (500) while the configuration is invalid", () =
   test("the manager reports the misconfiguration, naming the variable", async () => {
     await expect(app.oidcConfig.ready()).rejects.toThrow(/AUTH_SERVICE_APP_SLUG/);
     expect(() => app.oidcConfig.getConfig()).toThrow(/AUTH_SERVICE_APP_SLUG/);
+    // IOServer, which does not await start(), printed the failure too.
+    expect(managerErrors.lines).toContainEqual(expect.stringContaining("AUTH_SERVICE_APP_SLUG is required"));
   });
 });
 

@@ -56,12 +56,14 @@ async function contextOf(outcome: SocketOutcome): Promise<unknown> {
   return emitWithAck(outcome.socket as ClientSocket, "whoami");
 }
 
-/** The documented refusal: `message` = code, `data` = `{ code, statusCode, message }`, nothing left connected, no service call. */
+/** The documented refusal: `message` = code, `data` = `{ code, statusCode, message }` (plus `reason: "expired"` for an expired token), nothing left connected, no service call. */
 function expectRefusal(outcome: SocketOutcome, namespace: string, code: OidcErrorCode, statusCode: number): void {
   expect(outcome.connected).toBe(false);
   expect(outcome.error?.message).toBe(code);
   const data = outcome.error?.data as Record<string, unknown>;
-  expect(Object.keys(data).sort()).toEqual(["code", "message", "statusCode"]);
+  const { reason, ...rest } = data;
+  expect(Object.keys(rest).sort()).toEqual(["code", "message", "statusCode"]);
+  expect(reason === undefined || (reason === "expired" && data.message === "The access token has expired")).toBe(true);
   expect(data).toMatchObject({ code, statusCode });
   expect(typeof data.message).toBe("string");
   expect(app.connectedSockets(namespace)).toBe(0);

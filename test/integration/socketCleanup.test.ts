@@ -71,7 +71,6 @@ test(`${FAKE_CYCLES} connect/refresh/disconnect cycles through the session lifec
   const timersBefore = await settledTimeouts();
   const registeredBefore = app.registrar.registered;
   let peakTimers = 0;
-  const started = performance.now();
 
   for (let done = 0; done < FAKE_CYCLES; done += FAKE_BATCH) {
     const sockets = await Promise.all(
@@ -89,16 +88,15 @@ test(`${FAKE_CYCLES} connect/refresh/disconnect cycles through the session lifec
     for (const socket of sockets) socket.drop();
   }
   await until(() => app.registrar.live.size === 0);
-  const seconds = (performance.now() - started) / 1000;
   const timersAfter = await settledTimeouts();
 
-  // The expiry timers did exist while the sockets were open...
-  expect(peakTimers).toBeGreaterThanOrEqual(timersBefore + FAKE_BATCH);
+  // The expiry timer did exist while the sockets were open, one for all of them rather than one per socket...
+  expect(peakTimers).toBeGreaterThanOrEqual(timersBefore + 1);
+  expect(peakTimers).toBeLessThan(timersBefore + FAKE_BATCH);
   // ...and none is left, nor any registration.
   expect(timersAfter).toBe(timersBefore);
   expect(app.registrar.live.size).toBe(0);
   expect(app.registrar.registered - registeredBefore).toBe(FAKE_CYCLES);
-  console.info(`${FAKE_CYCLES} in-memory cycles: ${seconds.toFixed(2)} s; Timeout handles before ${timersBefore}, peak ${peakTimers}, after ${timersAfter}; live registrations after: ${app.registrar.live.size}`);
 }, 60_000);
 
 test(`${REAL_CYCLES} real Socket.IO connect/refresh/disconnect cycles leave no timer and no registration`, async () => {
@@ -109,7 +107,6 @@ test(`${REAL_CYCLES} real Socket.IO connect/refresh/disconnect cycles leave no t
   const timersBefore = await settledTimeouts();
   const registeredBefore = app.registrar.registered;
   let peakTimers = 0;
-  const started = performance.now();
 
   for (let done = 0; done < REAL_CYCLES; done += REAL_BATCH) {
     const outcomes = await Promise.all(Array.from({ length: REAL_BATCH }, () => connectSocket(app.url, "/chat", { auth: { token } })));
@@ -120,15 +117,10 @@ test(`${REAL_CYCLES} real Socket.IO connect/refresh/disconnect cycles leave no t
     for (const socket of sockets) socket.close();
   }
   await until(() => app.registrar.live.size === 0);
-  const seconds = (performance.now() - started) / 1000;
   const timersAfter = await settledTimeouts();
 
   expect(peakTimers).toBeGreaterThanOrEqual(timersBefore + REAL_BATCH);
   expect(timersAfter).toBe(timersBefore);
   expect(app.registrar.live.size).toBe(0);
   expect(app.registrar.registered - registeredBefore).toBe(REAL_CYCLES);
-  console.info(
-    `${REAL_CYCLES} real Socket.IO cycles: ${seconds.toFixed(2)} s (${((seconds / REAL_CYCLES) * 1000).toFixed(2)} ms/cycle); ` +
-      `Timeout handles before ${timersBefore}, peak ${peakTimers}, after ${timersAfter}; live registrations after: ${app.registrar.live.size}`,
-  );
 }, 120_000);

@@ -147,12 +147,21 @@ test("the corpus holds every bad input the issue lists", () => {
   expect(cases.filter((c) => !("accepted" in c.outcome)).length).toBeGreaterThanOrEqual(18);
 });
 
+/**
+ * Reasons of the refusals caused by the server's settings logged so far (at warn, with a rule, e.g. an issuer
+ * not on the list): the later ones of the same rule are counted, not logged again, within the interval (see
+ * settingRefusalLog), and the cases share one app whose clock stands still.
+ */
+const sampledReasons: string[] = [];
+
 function expectLoggedOnce(outcome: { code: OidcErrorCode; reason: RegExp }, transport: string, token: string): void {
   const records = log.records().filter((r) => r.msg === "authentication refused" || r.msg === "authorization refused");
+  expect(log.text.includes(token)).toBe(false);
+  if (records.length === 0 && sampledReasons.some((reason) => outcome.reason.test(reason))) return;
   expect(records).toHaveLength(1);
   expect(records[0]).toMatchObject({ code: outcome.code, transport });
   expect(records[0]?.reason).toMatch(outcome.reason);
-  expect(log.text.includes(token)).toBe(false);
+  if (typeof records[0]?.rule === "string" && records[0].level === 40) sampledReasons.push(String(records[0].reason));
 }
 
 describe.each(cases)("$name", (c) => {

@@ -4,6 +4,10 @@ import { Writable } from "node:stream";
 import { TOKENS } from "../../src/tokens.js";
 import { createTestContainer, fakeVerifier, InMemoryUserProvisioner, ManualClock, TestIssuer } from "../../src/testing/index.js";
 import { ProfileController, startServer } from "../fixtures/app.js";
+import { captureManagerStartErrors } from "../fixtures/managerErrors.js";
+
+// These tests start the manager against broken settings or a JWKS that is down, on purpose.
+const managerErrors = captureManagerStartErrors();
 
 let issuer: TestIssuer;
 beforeAll(async () => {
@@ -79,4 +83,8 @@ test("the manager loads nothing for a fake verifier without env, and still repor
   const before = issuer.jwksRequests;
   await new warmed.OidcConfigManager().start();
   expect(issuer.jwksRequests).toBe(before + 1);
+});
+
+test("IOServer printed the start() that failed above for a missing env, naming the variable", () => {
+  expect(managerErrors.lines).toContainEqual(expect.stringContaining("AUTH_SERVICE_URL is required"));
 });

@@ -63,3 +63,13 @@ describe("bearerToken: a malformed bearer credential is an invalid token", () =>
     }
   });
 });
+
+describe("bearerToken: credentials accepted lately are recognised, never confused", () => {
+  test("a malformed credential ending like one accepted just before is still refused", () => {
+    const tail = "c2lnbmF0dXJlc2lnbmF0dXJl";
+    expect(bearerToken(`Bearer header.payload.${tail}`)).toBe(`header.payload.${tail}`);
+    expect(() => bearerToken(`Bearer header.pay load.${tail}`)).toThrow(OidcError);
+    expect(() => bearerToken(`Bearer header.pay\tload.${tail}`)).toThrow(OidcError);
+    expect(bearerToken(`Bearer header.payload.${tail}`)).toBe(`header.payload.${tail}`);
+  });
+});

@@ -1,14 +1,31 @@
 import { inject, injectable } from "tsyringe";
-import { errors, type JWTPayload } from "jose";
+import { errors } from "jose";
 import type { ResolvedOidcConfig } from "../../config.js";
+import { ERR_AUTH_TOKEN_INVALID, OidcError } from "../../errors.js";
 import { TOKENS } from "../../tokens.js";
 import type { VerifiedClaims } from "../../types.js";
 import type { Clock } from "../Clock.js";
 import type { ConfigService } from "../ConfigService.js";
-import { checkLifetime, invalid, isLogoutToken, normalizeMediaType, selectIssuer, verifySignedJwt, type Header } from "./signedJwt.js";
-import { claimFault } from "./tokenFault.js";
+import {
+  CLAIM_RULES,
+  decodeHeader,
+  decodePayload,
+  HEADER_RULES,
+  isRuleFailure,
+  SIGNATURE_RULE,
+  ISSUER_RULE,
+  PAYLOAD_DECODE_RULE,
+  SHAPE_RULE,
+  SIZE_RULE,
+  untrustedIssuer,
+  type ClaimsUnderTest,
+  type RuleFailure,
+  tokenFailure,
+  type TokenHeader,
+} from "./rules.js";
+import { shareRecurringStrings } from "./sharedStrings.js";
 import type { KeySetRegistry } from "../keys/KeySetRegistry.js";
-import { trustedIssuers } from "../keys/trustedIssuers.js";
+import { issuerView, trustedIssuers, unverifiedIssuer } from "../keys/trustedIssuers.js";
 import type { VerifiedTokenCache } from "./VerifiedTokenCache.js";
 import { publishTokenCacheLookup } from "../diagnostics.js";
 
@@ -19,10 +36,17 @@ export interface TokenVerifier {
   ready?(): Promise<void>;
 }
 
+/** The refusal for a failed rule: its reason goes to the log, its expected/received values with it; its cause is jose's error for the same fault. */
+const refusal = (failure: RuleFailure): OidcError => {
+  const { reason, jose, ...detail } = failure;
+  return new OidcError(ERR_AUTH_TOKEN_INVALID, { reason, detail, cause: jose });
+};
+
 /**
- * The default verifier: signature against the configured JWKS, then the
- * claim rules of RFC 7519, RFC 8725 and, when configured, RFC 9068.
- * jose parses the header and applies the registered-claim rules; the
+ * The default verifier: the named rules of `rules.ts` in order (the raw
+ * token, the header, the key and signature against the configured JWKS,
+ * then the claims of RFC 7519, RFC 8725 and, when configured, RFC 9068),
+ * stopping at the first that fails. jose decodes header and payload; the
  * signature is checked with `node:crypto` (see `jwsSignature.ts`).
  * Successful verifications are remembered in the `VerifiedTokenCache`, so
  * a token presented again costs a lookup instead of a signature check.
@@ -45,7 +69,8 @@ export class JwksVerifier implements TokenVerifier {
   async verify(token: string): Promise<VerifiedClaims> {
     const settings = this.configService.get();
     // Size is checked before anything else, even the cache lookup.
-    if (typeof token !== "string" || token.length > settings.maxTokenBytes) throw invalid(`token longer than ${settings.maxTokenBytes} bytes`, errors.JWSInvalid);
+    if (typeof token !== "string") throw refusal(tokenFailure(SIZE_RULE.name, new errors.JWSInvalid("token is not a string"), { reason: "token is not a string" }));
+    refuseOn(SIZE_RULE.check(token, settings));
     // The issuer whose keys and rules apply: the only one, or the one the unverified iss names.
     const several = trustedIssuers(settings).length > 1;
     const config = several ? selectIssuer(settings, token) : settings;
@@ -60,40 +85,56 @@ export class JwksVerifier implements TokenVerifier {
     publishTokenCacheLookup(cached);
     if (cached !== undefined) return cached;
 
+    if (!several) refuseOn(SHAPE_RULE.check(token, config));
+    const decoded = decodeHeader(token);
+    if (isRuleFailure(decoded)) throw refusal(decoded);
+    for (const rule of HEADER_RULES) refuseOn(rule.check(decoded, config));
+    const header = decoded as TokenHeader;
     const nowMs = this.clock.now();
-    const verified = await verifySignedJwt(config, async () => keySet ?? this.keySets.keySetFor(config), token, nowMs, {
-      audience: config.audience,
-      requiredClaims: ["exp", "sub", "iss"],
-      maxTokenAgeSeconds: config.maxTokenAgeSeconds,
-    }, several);
-    const { header, payload, key } = verified;
-    keySet = verified.keySet;
-    checkAccessTokenClaims(config, header, payload, nowMs);
+    // A token naming another issuer is refused before any key or metadata is fetched (the issuer rule on the unverified payload).
+    if (!several) checkUnverifiedIssuer(config, header, token, nowMs);
+    keySet ??= await this.keySets.keySetFor(config);
+    const key = await keySet.getKey(header.alg, header.kid);
+    refuseOn(await SIGNATURE_RULE.check(token, header.alg, key));
+    const payload = decodePayload(token);
+    if (isRuleFailure(payload)) throw refusal(payload);
+    const subject: ClaimsUnderTest = { header, payload, nowMs };
+    for (const rule of CLAIM_RULES) refuseOn(rule.check(subject, config));
+    // Claims the cache keeps share their recurring names with the other entries.
+    if (config.tokenCacheSize > 0) shareRecurringStrings(payload);
     const claims = deepFreeze(payload) as VerifiedClaims;
     this.cache.set(token, config, { claims, keySet, key, acceptedUntilMs: acceptedUntilMs(config, claims) });
     return claims;
   }
 }
 
+/**
+ * With several trusted issuers: the view of the one the token's unverified
+ * `iss` names exactly. Any other token is refused here, before any network
+ * I/O, and no URL is ever taken from it.
+ */
+function selectIssuer(settings: ResolvedOidcConfig, token: string): ResolvedOidcConfig {
+  refuseOn(SHAPE_RULE.check(token, settings));
+  const { payload, iss } = unverifiedIssuer(token.slice(token.indexOf(".") + 1, token.lastIndexOf(".")));
+  if (payload === undefined) throw refusal(tokenFailure(PAYLOAD_DECODE_RULE.name, new errors.JWTInvalid("JWT Claims Set must be a top-level JSON object")));
+  const view = issuerView(settings, iss);
+  if (view === undefined) throw refusal(untrustedIssuer(settings, payload, iss));
+  return view;
+}
 
-/** The rules of access tokens, beyond those every signed JWT of the issuer gets (`verifySignedJwt`). */
-function checkAccessTokenClaims(config: ResolvedOidcConfig, header: Header, payload: JWTPayload, nowMs: number): void {
-  if (typeof payload.sub !== "string" || payload.sub === "") throw claimFault('"sub" must be a non-empty string', payload, "sub", "invalid");
-  // Same issuer, same keys and often the same audience: a logout token must never pass for an access token (cross-JWT confusion).
-  if (isLogoutToken(header, payload)) throw invalid("a back-channel logout token is not an access token");
-  checkLifetime(config, payload, nowMs);
-  if (config.tokenTypes.length > 0) {
-    const typ = typeof header.typ === "string" ? normalizeMediaType(header.typ) : undefined;
-    if (typ === undefined || !config.tokenTypes.some((t) => normalizeMediaType(t) === typ)) {
-      throw claimFault(`header "typ" must be one of ${config.tokenTypes.join(", ")}`, payload, "typ");
-    }
-  }
-  if (config.authorizedParties.length > 0) {
-    const party = typeof payload.azp === "string" ? payload.azp : payload.client_id;
-    if (typeof party !== "string" || !config.authorizedParties.includes(party)) {
-      throw claimFault('"azp"/"client_id" is not an authorized party', payload, typeof payload.azp === "string" ? "azp" : "client_id");
-    }
-  }
+/**
+ * With one trusted issuer: a payload naming another `iss` (or none) is
+ * refused before the key lookup, which could fetch the JWKS, by the same
+ * issuer rule the claims run. A payload that is not a JSON object is left
+ * to the claim rules after the signature.
+ */
+function checkUnverifiedIssuer(config: ResolvedOidcConfig, header: TokenHeader, token: string, nowMs: number): void {
+  const { payload } = unverifiedIssuer(token.slice(token.indexOf(".") + 1, token.lastIndexOf(".")));
+  if (payload !== undefined) refuseOn(ISSUER_RULE.check({ header, payload, nowMs }, config));
+}
+
+function refuseOn(failure: RuleFailure | undefined): void {
+  if (failure !== undefined) throw refusal(failure);
 }
 
 /**

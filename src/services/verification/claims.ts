@@ -50,26 +50,67 @@ export function localRoleOf(user: LocalUser | null | undefined): string | undefi
   return typeof user?.role === "string" && user.role !== "" ? user.role : undefined;
 }
 
-/**
- * Builds the context put on the request/socket. Claims of the wrong shape
- * degrade to empty values instead of failing.
- */
-export function buildUserContext(claims: VerifiedClaims, user: LocalUser | null | undefined): AuthenticatedUserContext {
-  const roles = stringArray(claims.roles);
-  const localRole = localRoleOf(user);
+type ClaimedAccess = Pick<AuthenticatedUserContext, "roles" | "permissions" | "scopes" | "features">;
+
+function claimedAccess(claims: VerifiedClaims): ClaimedAccess {
+  return {
+    roles: stringArray(claims.roles),
+    permissions: stringArray(claims.permissions),
+    scopes: scopesFromClaims(claims),
+    features: isPlainObject(claims.features) ? (safeCopy(claims.features) as OidcFeatures) : {},
+  };
+}
+
+function contextOf(claims: VerifiedClaims, user: LocalUser | null | undefined, access: ClaimedAccess): AuthenticatedUserContext {
   const context: AuthenticatedUserContext = {
     sub: claims.sub,
     iss: claims.iss,
     userId: user?.id !== undefined && user.id !== null && user.id !== "" ? String(user.id) : claims.sub,
-    userRole: localRole ?? roles[0] ?? "user",
-    roles,
-    permissions: stringArray(claims.permissions),
-    scopes: scopesFromClaims(claims),
-    features: isPlainObject(claims.features) ? (safeCopy(claims.features) as OidcFeatures) : {},
+    userRole: localRoleOf(user) ?? access.roles[0] ?? "user",
+    roles: access.roles,
+    permissions: access.permissions,
+    scopes: access.scopes,
+    features: access.features,
     email: typeof claims.email === "string" ? claims.email : null,
     name: typeof claims.name === "string" ? claims.name : null,
   };
   // As in 0.1.x: the field exists only when the token has the claim.
   if (typeof claims.org_id === "string") context.org_id = claims.org_id;
   return context;
+}
+
+/**
+ * Builds the context put on the request/socket. Claims of the wrong shape
+ * degrade to empty values instead of failing. The caller owns the result.
+ */
+export function buildUserContext(claims: VerifiedClaims, user: LocalUser | null | undefined): AuthenticatedUserContext {
+  return contextOf(claims, user, claimedAccess(claims));
+}
+
+/**
+ * The roles, permissions and features of frozen (verified, possibly cached)
+ * claims, worked out once per claims object and frozen: a token served from
+ * the cache does not copy them again on every request.
+ */
+const frozenAccess = new WeakMap<VerifiedClaims, ClaimedAccess>();
+
+/**
+ * The same context as `buildUserContext`, for the pipeline's recorded
+ * identity, which nobody may change: its arrays and features are frozen,
+ * and shared between the requests presenting the same frozen claims. The
+ * transports hand out copies of it (see `copyContext`).
+ */
+export function recordedUserContext(claims: VerifiedClaims, user: LocalUser | null | undefined): AuthenticatedUserContext {
+  if (!Object.isFrozen(claims)) return contextOf(claims, user, deepFreeze(claimedAccess(claims)));
+  let access = frozenAccess.get(claims);
+  if (access === undefined) frozenAccess.set(claims, (access = deepFreeze(claimedAccess(claims))));
+  return contextOf(claims, user, access);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }

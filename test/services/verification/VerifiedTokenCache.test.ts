@@ -1,5 +1,6 @@
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { describe, expect, test } from "@jest/globals";
+import fc from "fast-check";
 import { resolveOidcConfig, type ResolvedOidcConfig } from "../../../src/config.js";
 import type { RemoteKeySet, KeysRemovedListener } from "../../../src/services/keys/RemoteKeySet.js";
 import { ManualClock } from "../../../src/testing/ManualClock.js";
@@ -144,5 +145,146 @@ describe("BoundedVerifiedTokenCache", () => {
     expect(cache.size).toBe(1);
     clock.set(T0 + 2000);
     expect(cache.get("t", cfg)?.sub).toBe("second");
+  });
+});
+
+describe("BoundedVerifiedTokenCache admission and eviction (W-TinyLFU)", () => {
+  test("a flood of one-off tokens does not evict a working set in use, even one as large as most of the cache", () => {
+    const { cache, cfg, store } = setup({ tokenCacheSize: 1000 });
+    const inUse = Array.from({ length: 500 }, (_, i) => `user-${i}`);
+    for (const token of inUse) store(token);
+    for (const token of inUse) cache.get(token, cfg);
+    for (let i = 0; i < 50_000; i++) {
+      store(`one-off-${i}`);
+      const token = inUse[i % inUse.length] as string;
+      // What the verifier does: a miss is verified again and offered to the cache.
+      if (cache.get(token, cfg) === undefined) store(token);
+    }
+    expect(inUse.filter((token) => cache.get(token, cfg) === undefined)).toEqual([]);
+    expect(cache.size).toBe(1000);
+  });
+
+  test("a working set larger than the cache, walked in a loop, keeps being served in part (LRU would miss every time)", () => {
+    const { cache, cfg, store } = setup({ tokenCacheSize: 100 });
+    let hits = 0;
+    for (let lap = 0; lap < 20; lap++) {
+      for (let i = 0; i < 300; i++) {
+        const token = `loop-${i}`;
+        if (cache.get(token, cfg) !== undefined) hits += 1;
+        else store(token);
+      }
+    }
+    expect(hits).toBeGreaterThan(20 * 300 * 0.2);
+  });
+
+  test("an expired entry is the first to make room, whatever its past use", () => {
+    const { cache, cfg, store } = setup({ tokenCacheSize: 100 });
+    store("short-lived", { until: T0 + 1000 });
+    for (let i = 0; i < 10; i++) cache.get("short-lived", cfg);
+    for (let i = 0; i < 99; i++) store(`t-${i}`);
+    clock.set(T0 + 2000);
+    for (let i = 0; i < 200; i++) store(`new-${i}`);
+    expect(cache.get("short-lived", cfg)).toBeUndefined();
+    expect(cache.size).toBe(100);
+  });
+
+  test("eviction does a bounded amount of work per insert and per hit, whatever the sequence", () => {
+    const { cache, cfg, store } = setup({ tokenCacheSize: 500 });
+    let worstMoves = 0;
+    let worstAging = 0;
+    const step = (operation: () => void) => {
+      const moves = cache.moves;
+      const aged = cache.agedCells;
+      operation();
+      worstMoves = Math.max(worstMoves, cache.moves - moves);
+      worstAging = Math.max(worstAging, cache.agedCells - aged);
+    };
+    for (let i = 0; i < 30_000; i++) {
+      const token = i % 3 === 0 ? `hot-${i % 97}` : `cold-${i}`;
+      step(() => (cache.get(token, cfg) === undefined ? store(token) : undefined));
+      if (i % 1000 === 0) clock.advance(10_000);
+    }
+    // An insert: the candidate leaves the window, one victim leaves the cache, plus a replaced or expired entry.
+    expect(worstMoves).toBeLessThanOrEqual(4);
+    expect(worstAging).toBeLessThanOrEqual(2);
+    expect(cache.agedCells).toBeGreaterThan(0);
+  });
+
+  test("the bound holds and only valid acceptances answer, under any sequence of stores, lookups, clock moves and key removals", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(
+          fc.oneof(
+            fc.record({ op: fc.constant("set" as const), token: fc.integer({ min: 0, max: 60 }), life: fc.integer({ min: 1, max: 5000 }), byB: fc.boolean() }),
+            fc.record({ op: fc.constant("get" as const), token: fc.integer({ min: 0, max: 60 }) }),
+            fc.record({ op: fc.constant("tick" as const), ms: fc.integer({ min: 0, max: 3000 }) }),
+            fc.record({ op: fc.constant("drop" as const) }),
+          ),
+          { maxLength: 400 },
+        ),
+        (capacity, operations) => {
+          const { cache, keySet, cfg, store } = setup({ tokenCacheSize: capacity });
+          // What the cache may still answer for: the last acceptance stored for each token, until its deadline or its key goes.
+          const valid = new Map<string, { until: number; byB: boolean }>();
+          for (const operation of operations) {
+            if (operation.op === "set") {
+              const token = `t${operation.token}`;
+              const until = clock.now() + operation.life;
+              store(token, { until, key: operation.byB ? keyB : keyA });
+              valid.set(token, { until, byB: operation.byB });
+            } else if (operation.op === "get") {
+              const token = `t${operation.token}`;
+              const claims = cache.get(token, cfg);
+              if (claims !== undefined) {
+                expect(claims.sub).toBe(token);
+                const known = valid.get(token);
+                expect(known !== undefined && clock.now() < known.until).toBe(true);
+              }
+            } else if (operation.op === "tick") {
+              clock.advance(operation.ms);
+            } else {
+              keySet.drop(keyB);
+              for (const [token, known] of valid) if (known.byB) valid.delete(token);
+            }
+            expect(cache.size).toBeLessThanOrEqual(capacity);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test("counts hits and misses", () => {
+    const { cache, cfg, store } = setup();
+    store("t");
+    cache.get("t", cfg);
+    cache.get("t", cfg);
+    cache.get("u", cfg);
+    expect(cache.stats).toMatchObject({ hits: 2, misses: 1 });
+  });
+});
+
+describe("BoundedVerifiedTokenCache hot-token table", () => {
+  test("a token differing only before its last 16 characters is a miss, even right after the other one hit", () => {
+    const { cache, cfg, store } = setup();
+    const tail = ".signature-tail-0123456789abcdef";
+    store(`header.payload-a${tail}`, { sub: "alice" });
+    expect(cache.get(`header.payload-a${tail}`, cfg)?.sub).toBe("alice");
+    expect(cache.get(`header.payload-b${tail}`, cfg)).toBeUndefined();
+    expect(cache.get(`header.payload-a${tail}`, cfg)?.sub).toBe("alice");
+  });
+
+  test("an entry found through the hot table still goes with its key, its deadline and its settings", () => {
+    const { cache, keySet, cfg, store } = setup();
+    store("by-a", { key: keyA });
+    store("short", { key: keyB, until: T0 + 1000 });
+    expect(cache.get("by-a", cfg)).toBeDefined();
+    expect(cache.get("short", cfg)).toBeDefined();
+    expect(cache.get("by-a", config({ audience: "other-app" }))).toBeUndefined();
+    keySet.drop(keyA);
+    expect(cache.get("by-a", cfg)).toBeUndefined();
+    clock.set(T0 + 1000);
+    expect(cache.get("short", cfg)).toBeUndefined();
   });
 });
