@@ -43,3 +43,38 @@ export class FloorHttpMiddleware {
     };
   }
 }
+
+const proofKeys = new Map<string, KeyObject>();
+
+/** The proof's own signature, with the key its `jwk` header carries (imported once per key). */
+async function proofSignatureValid(proof: string): Promise<boolean> {
+  const firstDot = proof.indexOf(".");
+  const lastDot = proof.lastIndexOf(".");
+  const header = JSON.parse(Buffer.from(proof.slice(0, firstDot), "base64url").toString()) as { alg: string; jwk: JsonWebKey };
+  const id = JSON.stringify(header.jwk);
+  let key = proofKeys.get(id);
+  if (key === undefined) proofKeys.set(id, (key = createPublicKey({ key: header.jwk, format: "jwk" })));
+  const scheme = SCHEMES[header.alg];
+  if (!scheme) return false;
+  return new Promise((resolve) => {
+    verify(scheme.hash, Buffer.from(proof.slice(0, lastDot)), { key, ...scheme.options }, Buffer.from(proof.slice(lastDot + 1), "base64url"), (error, valid) =>
+      resolve(!error && valid),
+    );
+  });
+}
+
+/**
+ * The DPoP floor: two bare signature checks per request, the token's
+ * (`Authorization: DPoP`) and the proof's (`DPoP` header), run one after
+ * the other as a verifier must (the proof names the token through `ath`).
+ * No claim, `htu`, replay or binding check.
+ */
+export class FloorDpopHttpMiddleware {
+  handle(): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
+    return async (request, reply) => {
+      const token = request.headers.authorization?.slice("DPoP ".length) ?? "";
+      const proof = String(request.headers.dpop ?? "");
+      return (await signatureValid(token)) && (await proofSignatureValid(proof)) ? undefined : reply.status(401).send({ code: "ERR_AUTH_TOKEN_INVALID" });
+    };
+  }
+}

@@ -1,11 +1,12 @@
 /**
  * One bench server, run in its own process by `bench/run.ts`:
- * `node --import tsx bench/server.ts <baseline|noop|floor|oidc|peer|fastify|jwks> <port>`.
+ * `node --import tsx bench/server.ts <baseline|noop|floor|floor-dpop|oidc|guarded|peer|fastify|jwks> <port>`.
  * The same IOServer app (GET /bench, Socket.IO namespace /bench) with no
  * middleware, with a middleware that does nothing, with one that only
- * checks signatures (the floor), with ioserver-oidc, or with the 0.1.x-style
- * peer; or, for the fastify-jwt-jwks peer, a plain Fastify app with the
- * same route unprotected (fastify) or behind fastify-jwt-jwks (jwks).
+ * checks signatures (the floor; floor-dpop checks a token and a DPoP proof),
+ * with ioserver-oidc, or with the 0.1.x-style peer; or, for the
+ * fastify-jwt-jwks peer, a plain Fastify app with the same route
+ * unprotected (fastify) or behind fastify-jwt-jwks (jwks).
  * ioserver-oidc reads its settings from the AUTH_SERVICE_* variables the
  * driver passes. Prints "ready" once listening; answers "cpu" messages with
  * its CPU time, so the driver can report CPU per request, and "stats"
@@ -18,10 +19,10 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { OidcConfigManager, OidcHttpMiddleware, OidcSocketMiddleware, oidcContainer, requireEventPermissions, TOKENS } from "../src/index.js";
 import type { TokenCacheStats } from "../src/services/verification/VerifiedTokenCache.js";
 import { startPlainFastify } from "./fastifyPeer.js";
-import { FloorHttpMiddleware } from "./floor.js";
+import { FloorDpopHttpMiddleware, FloorHttpMiddleware } from "./floor.js";
 import { PeerHttpMiddleware, PeerSocketMiddleware } from "./peer.js";
 
-export type ServerKind = "baseline" | "noop" | "floor" | "oidc" | "guarded" | "peer" | "fastify" | "jwks";
+export type ServerKind = "baseline" | "noop" | "floor" | "floor-dpop" | "oidc" | "guarded" | "peer" | "fastify" | "jwks";
 
 /** A middleware that does nothing: what IOServer's middleware hook costs by itself, the ceiling for any auth middleware. */
 class NoopHttpMiddleware {
@@ -53,7 +54,15 @@ if (kind === "fastify" || kind === "jwks") {
 }
 
 async function startIOServer(): Promise<() => Promise<unknown>> {
-  const http = { baseline: [], noop: [NoopHttpMiddleware], floor: [FloorHttpMiddleware], oidc: [OidcHttpMiddleware], guarded: [OidcHttpMiddleware], peer: [PeerHttpMiddleware] }[
+  const http = {
+    baseline: [],
+    noop: [NoopHttpMiddleware],
+    floor: [FloorHttpMiddleware],
+    "floor-dpop": [FloorDpopHttpMiddleware],
+    oidc: [OidcHttpMiddleware],
+    guarded: [OidcHttpMiddleware],
+    peer: [PeerHttpMiddleware],
+  }[
     kind as string
   ];
   // "guarded": ioserver-oidc plus a per-event check on "ping", which every bench token passes.
@@ -61,11 +70,12 @@ async function startIOServer(): Promise<() => Promise<unknown>> {
     baseline: [],
     noop: [],
     floor: [],
+    "floor-dpop": [],
     oidc: [OidcSocketMiddleware],
     guarded: [OidcSocketMiddleware, requireEventPermissions({ ping: "read" })],
     peer: [PeerSocketMiddleware],
   }[kind as string];
-  if (http === undefined || socket === undefined || !Number.isInteger(port)) throw new Error("usage: server.ts <baseline|noop|floor|oidc|peer|fastify|jwks> <port>");
+  if (http === undefined || socket === undefined || !Number.isInteger(port)) throw new Error("usage: server.ts <baseline|noop|floor|floor-dpop|oidc|guarded|peer|fastify|jwks> <port>");
   const server = new IOServer({ host: "127.0.0.1", port, routes: fileURLToPath(new URL("./routes", import.meta.url)), verbose: "ERROR", mode: ["websocket"] });
   if (kind === "oidc" || kind === "guarded") server.addManager({ name: "oidcConfig", manager: OidcConfigManager });
   server.addController({ name: "bench", controller: BenchController, middlewares: http, prefix: "/bench" });

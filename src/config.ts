@@ -76,6 +76,28 @@ export interface ResolvedOidcConfig {
    * re-authenticated; `"ignore"` keeps it open.
    */
   socketExpiry: SocketExpiryPolicy;
+  /**
+   * DPoP, RFC 9449 (`AUTH_SERVICE_DPOP`): `"allowed"` (default) accepts `Authorization: DPoP` with a proof and
+   * plain bearer tokens; `"required"` refuses bearer tokens; `"disabled"` does not recognise the DPoP scheme.
+   * In every mode a DPoP-bound token (`cnf.jkt`) presented as `Bearer` is refused. See docs/dpop.md.
+   */
+  dpop: DpopMode;
+  /** `alg` values a DPoP proof may use (`AUTH_SERVICE_DPOP_ALGORITHMS`), asymmetric only; default all supported ones. */
+  dpopAlgorithms: SupportedAlgorithm[];
+  /** Oldest a proof's `iat` may be (`AUTH_SERVICE_DPOP_MAX_AGE`), default 300; also how long its `jti` is remembered. */
+  dpopMaxAgeSeconds: number;
+  /** Furthest ahead a proof's `iat` may be (`AUTH_SERVICE_DPOP_MAX_FUTURE`), default 30. */
+  dpopMaxFutureSeconds: number;
+  /**
+   * Turns server nonces on (`AUTH_SERVICE_DPOP_NONCE_SECRET`, at least 32 characters, the same on every node):
+   * proofs must then carry a `nonce` this secret made; unset = no nonces.
+   */
+  dpopNonceSecret: string | undefined;
+  /**
+   * The origin clients reach this server at (`AUTH_SERVICE_PUBLIC_ORIGIN`, e.g. `https://api.example.com`):
+   * a DPoP proof's `htu` is checked against it instead of the request's scheme and `Host`. Set it behind a proxy.
+   */
+  publicOrigin: string | undefined;
   /** Most verified tokens kept in memory (`AUTH_SERVICE_TOKEN_CACHE_SIZE`), default 10000; 0 turns the cache off. */
   tokenCacheSize: number;
   /** Longest a verified token is served from the cache (`AUTH_SERVICE_TOKEN_CACHE_TTL`), default 300; never past its `exp`. */
@@ -109,6 +131,25 @@ export type RoleSource = (typeof ROLE_SOURCES)[number];
 export const SOCKET_EXPIRY_POLICIES = Object.freeze(["disconnect", "ignore"] as const);
 export type SocketExpiryPolicy = (typeof SOCKET_EXPIRY_POLICIES)[number];
 
+/** The values `AUTH_SERVICE_DPOP` accepts. */
+export const DPOP_MODES = Object.freeze(["allowed", "required", "disabled"] as const);
+export type DpopMode = (typeof DPOP_MODES)[number];
+
+/** The DPoP settings. */
+export type DpopSettings = Pick<ResolvedOidcConfig, "dpop" | "dpopAlgorithms" | "dpopMaxAgeSeconds" | "dpopMaxFutureSeconds" | "dpopNonceSecret" | "publicOrigin">;
+
+/** The DPoP defaults, also used when no configuration can be read (a host's own verifier). */
+export const DPOP_DEFAULTS: Readonly<DpopSettings> = Object.freeze({
+  dpop: "allowed",
+  dpopAlgorithms: [...SUPPORTED_ALGORITHMS],
+  dpopMaxAgeSeconds: 300,
+  dpopMaxFutureSeconds: 30,
+  dpopNonceSecret: undefined,
+  publicOrigin: undefined,
+});
+
+/** A nonce secret shorter than this would be guessable. */
+const MIN_NONCE_SECRET_LENGTH = 32;
 /** The values `AUTH_SERVICE_REVOCATION_STALE_POLICY` accepts. */
 export const REVOCATION_STALE_POLICIES = Object.freeze(["refuse", "serve"] as const);
 export type RevocationStalePolicy = (typeof REVOCATION_STALE_POLICIES)[number];
@@ -190,6 +231,12 @@ const SETTINGS: { [K in keyof ResolvedOidcConfig]-?: Setting<K> } = {
   jwksStaleSeconds: { env: "AUTH_SERVICE_JWKS_STALE", parse: seconds },
   allowInsecureHttp: { env: "AUTH_SERVICE_ALLOW_INSECURE_HTTP", parse: bool },
   socketExpiry: { env: "AUTH_SERVICE_SOCKET_EXPIRY", parse: oneOf(SOCKET_EXPIRY_POLICIES) },
+  dpop: { env: "AUTH_SERVICE_DPOP", parse: oneOf(DPOP_MODES) },
+  dpopAlgorithms: { env: "AUTH_SERVICE_DPOP_ALGORITHMS", parse: list as Parser<SupportedAlgorithm[]> },
+  dpopMaxAgeSeconds: { env: "AUTH_SERVICE_DPOP_MAX_AGE", parse: seconds },
+  dpopMaxFutureSeconds: { env: "AUTH_SERVICE_DPOP_MAX_FUTURE", parse: seconds },
+  dpopNonceSecret: { env: "AUTH_SERVICE_DPOP_NONCE_SECRET", parse: text },
+  publicOrigin: { env: "AUTH_SERVICE_PUBLIC_ORIGIN", parse: text },
   tokenCacheSize: { env: "AUTH_SERVICE_TOKEN_CACHE_SIZE", parse: count },
   tokenCacheTtlSeconds: { env: "AUTH_SERVICE_TOKEN_CACHE_TTL", parse: seconds },
   revocationMaxStalenessSeconds: { env: "AUTH_SERVICE_REVOCATION_MAX_STALENESS", parse: seconds },
@@ -289,8 +336,13 @@ function validate(input: Partial<ResolvedOidcConfig> | OidcConfig, nameOf: (fiel
     fail(nameOf("issuer"), `must be an http(s) URL without query or fragment to be discovered (${nameOf("discovery")}=true)`);
   }
 
-  const algorithms = input.algorithms ?? DEFAULT_ALGORITHMS;
-  checkAlgorithms(nameOf("algorithms"), algorithms);
+  const algorithmList = (field: "algorithms" | "dpopAlgorithms", fallback: readonly SupportedAlgorithm[]): SupportedAlgorithm[] => {
+    const value = input[field] ?? fallback;
+    checkAlgorithms(nameOf(field), value);
+    return [...value];
+  };
+  const algorithms = algorithmList("algorithms", DEFAULT_ALGORITHMS);
+
 
   const num = (field: keyof ResolvedOidcConfig, fallback: number, max = Number.MAX_SAFE_INTEGER, min = 0): number => {
     const value = (input[field] as number | undefined) ?? fallback;
@@ -314,6 +366,13 @@ function validate(input: Partial<ResolvedOidcConfig> | OidcConfig, nameOf: (fiel
     fail(nameOf("socketExpiry"), `must be one of ${SOCKET_EXPIRY_POLICIES.join(", ")} (got "${String(socketExpiry)}")`);
   }
 
+  const dpop = input.dpop ?? DPOP_DEFAULTS.dpop;
+  if (!(DPOP_MODES as readonly string[]).includes(dpop)) fail(nameOf("dpop"), `must be one of ${DPOP_MODES.join(", ")} (got "${String(dpop)}")`);
+  const dpopNonceSecret: unknown = input.dpopNonceSecret;
+  if (dpopNonceSecret !== undefined && (typeof dpopNonceSecret !== "string" || dpopNonceSecret.length < MIN_NONCE_SECRET_LENGTH)) {
+    fail(nameOf("dpopNonceSecret"), `must be a string of at least ${MIN_NONCE_SECRET_LENGTH} characters`);
+  }
+  const publicOrigin = input.publicOrigin === undefined ? undefined : origin(nameOf("publicOrigin"), input.publicOrigin);
   const revocationStalePolicy = input.revocationStalePolicy ?? "refuse";
   if (!(REVOCATION_STALE_POLICIES as readonly string[]).includes(revocationStalePolicy)) {
     fail(nameOf("revocationStalePolicy"), `must be one of ${REVOCATION_STALE_POLICIES.join(", ")} (got "${String(revocationStalePolicy)}")`);
@@ -344,7 +403,7 @@ function validate(input: Partial<ResolvedOidcConfig> | OidcConfig, nameOf: (fiel
     discovery,
     issuers: Object.freeze(issuers),
     audience,
-    algorithms: [...algorithms],
+    algorithms,
     clockToleranceSeconds: num("clockToleranceSeconds", SESSION_DEFAULTS.clockToleranceSeconds, 60),
     maxTokenAgeSeconds: input.maxTokenAgeSeconds === undefined ? undefined : num("maxTokenAgeSeconds", 0),
     // Under a minute no real issuer fits; a revocation must outlive every token it can match.
@@ -361,10 +420,36 @@ function validate(input: Partial<ResolvedOidcConfig> | OidcConfig, nameOf: (fiel
     jwksStaleSeconds: num("jwksStaleSeconds", 3600),
     allowInsecureHttp,
     socketExpiry,
+    dpop,
+    dpopAlgorithms: algorithmList("dpopAlgorithms", DPOP_DEFAULTS.dpopAlgorithms),
+    dpopMaxAgeSeconds: num("dpopMaxAgeSeconds", DPOP_DEFAULTS.dpopMaxAgeSeconds, 86_400, 1),
+    dpopMaxFutureSeconds: num("dpopMaxFutureSeconds", DPOP_DEFAULTS.dpopMaxFutureSeconds, 3600),
+    dpopNonceSecret,
+    publicOrigin,
     tokenCacheSize: wholeNumber("tokenCacheSize", 10_000),
     tokenCacheTtlSeconds: num("tokenCacheTtlSeconds", 300),
     revocationMaxStalenessSeconds: num("revocationMaxStalenessSeconds", 60),
     revocationStalePolicy,
     roleSource,
   }) as ResolvedOidcConfig;
+}
+
+/**
+ * `AUTH_SERVICE_PUBLIC_ORIGIN`: an http(s) origin (scheme, host, optional
+ * port), nothing else, returned as the WHATWG URL serialises it (lower-case
+ * host, no default port).
+ */
+function origin(name: string, value: unknown): string {
+  if (typeof value !== "string") return fail(name, `must be a string (got ${typeof value})`);
+  let parsed: URL;
+  try {
+    parsed = new URL(value.trim());
+  } catch {
+    return fail(name, `must be an absolute URL (got "${value}")`);
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") fail(name, "must be an http(s) origin");
+  if (parsed.username !== "" || parsed.password !== "" || parsed.pathname !== "/" || parsed.search !== "" || parsed.hash !== "") {
+    fail(name, `must be an origin only, such as https://api.example.com (got "${value}")`);
+  }
+  return parsed.origin;
 }

@@ -11,6 +11,7 @@ import { AppHandleSessionRegistrar } from "./services/sessions/SocketSessionRegi
 import { AuthPipeline } from "./services/AuthPipeline.js";
 import { SocketServerRegistry } from "./services/sessions/SocketServerRegistry.js";
 import { RoomSessionRevoker } from "./services/sessions/SessionRevoker.js";
+import { DpopProofVerifier } from "./services/verification/DpopProofVerifier.js";
 import { MemoryRevocationStore } from "./services/sessions/MemoryRevocationStore.js";
 import { BoundedVerifiedTokenCache } from "./services/verification/VerifiedTokenCache.js";
 
@@ -68,6 +69,7 @@ export function createOidcContainer(): DependencyContainer {
   c.register(TOKENS.SocketSessionRegistrar, { useClass: AppHandleSessionRegistrar }, { lifecycle: Lifecycle.ContainerScoped });
   c.register(TOKENS.AuthPipeline, { useClass: AuthPipeline });
   c.register(TOKENS.SocketServerRegistry, { useFactory: instanceCachingFactory(() => new SocketServerRegistry()) });
+  c.register(TOKENS.DpopProofVerifier, { useClass: DpopProofVerifier }, { lifecycle: Lifecycle.Singleton });
   c.register(TOKENS.RevocationStore, { useClass: MemoryRevocationStore }, { lifecycle: Lifecycle.Singleton });
   c.register(TOKENS.SessionRevoker, { useClass: RoomSessionRevoker }, { lifecycle: Lifecycle.Singleton });
   return c;

@@ -55,6 +55,25 @@ const BEARER_ERROR: Partial<Record<OidcErrorCode, string>> = {
 };
 
 /**
+ * The RFC 6750 / RFC 9449 error names a refusal can carry instead of the
+ * one its code implies: `invalid_request` (a malformed request, HTTP 400),
+ * `invalid_dpop_proof` and `use_dpop_nonce` (RFC 9449 §7.1, 401).
+ */
+export type AuthErrorName = "invalid_request" | "invalid_token" | "invalid_dpop_proof" | "use_dpop_nonce";
+
+/** The authentication schemes of RFC 6750 and RFC 9449. */
+export type AuthScheme = "Bearer" | "DPoP";
+
+/** The schemes a refusal's challenge offers (RFC 9449 §7.1: a server accepting both lists both). */
+export interface OfferedSchemes {
+  readonly bearer: boolean;
+  /** The `algs` of the DPoP challenge; absent when DPoP is not offered. */
+  readonly dpopAlgs?: readonly string[];
+}
+
+const BEARER_ONLY: OfferedSchemes = Object.freeze({ bearer: true });
+
+/**
  * Which verification rule refused a token and why (see
  * `src/services/verification/rules.ts`): for the server log, except that an
  * `"expired"` kind is told to the client too (`reason: "expired"` in `toJSON()`).
@@ -88,6 +107,14 @@ export interface OidcErrorOptions {
   /** For `ERR_FORBIDDEN` by a scope guard: the required scopes, space-delimited, sent as the challenge's `scope` (RFC 6750 §3). */
   scope?: string;
   cause?: unknown;
+  /** The scheme the client used: the challenge of that scheme carries the error (default Bearer). */
+  scheme?: AuthScheme;
+  /** The error name for the challenge, when not the one the code implies; `invalid_request` makes the status 400. */
+  authError?: AuthErrorName;
+  /** A fresh DPoP nonce for the client (sent as `DPoP-Nonce`). */
+  dpopNonce?: string;
+  /** The schemes the challenge offers (default: Bearer only). */
+  offered?: OfferedSchemes;
 }
 
 /**
@@ -109,18 +136,44 @@ export class OidcError extends Error {
   readonly detail: RefusalDetail | undefined;
   /** The required scopes named in the challenge, if a scope guard refused. */
   readonly scope: string | undefined;
+  /** The scheme the client used, when known. */
+  readonly scheme: AuthScheme | undefined;
+  readonly authError: AuthErrorName | undefined;
+  readonly dpopNonce: string | undefined;
+  /** The schemes the challenge offers; see {@link offer}. */
+  private offeredSchemes: OfferedSchemes;
 
   constructor(code: OidcErrorCode, options: OidcErrorOptions = {}) {
     const expired = options.detail?.kind === "expired";
     super(options.message ?? (expired ? EXPIRED_MESSAGE : DEFAULT_MESSAGES[code]), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "OidcError";
     this.code = code;
-    this.statusCode = OIDC_ERROR_STATUS[code];
+    // RFC 6750 §3.1: invalid_request (e.g. a request using two schemes) is a 400; the code stays ERR_AUTH_TOKEN_INVALID.
+    this.statusCode = options.authError === "invalid_request" ? 400 : OIDC_ERROR_STATUS[code];
     this.reason = options.reason;
     this.retryAfter = options.retryAfter;
     this.detail = options.detail;
     // Only scope-token characters (RFC 6749 §3.3) may go into the quoted attribute; scopeRequirement() already insists on them.
     this.scope = options.scope !== undefined && /^[\x20\x21\x23-\x5B\x5D-\x7E]+$/.test(options.scope) ? options.scope : undefined;
+    this.scheme = options.scheme;
+    this.authError = options.authError;
+    this.dpopNonce = options.dpopNonce;
+    this.offeredSchemes = options.offered ?? BEARER_ONLY;
+  }
+
+  /** The schemes the challenge offers (default: Bearer only). */
+  get offered(): OfferedSchemes {
+    return this.offeredSchemes;
+  }
+
+  /**
+   * Makes the challenge offer `offered` (what the pipeline's DPoP mode
+   * accepts), unless the error was built with its own offer. Changes this
+   * error, so a collaborator's refusal keeps its identity; returns it.
+   */
+  offer(offered: OfferedSchemes): this {
+    if (this.offeredSchemes === BEARER_ONLY) this.offeredSchemes = offered;
+    return this;
   }
 
   /** `"expired"` when the token expired (or passed its max age): the one reason clients see, in the socket error's `data` and refusal acks (`toJSON`). */
@@ -139,27 +192,61 @@ export class OidcError extends Error {
    * only set when a token was actually presented.
    */
   get challenge(): string | undefined {
-    if (this.code === ERR_AUTH_TOKEN_REQUIRED) return 'Bearer realm="api"';
-    const bearerError = BEARER_ERROR[this.code];
-    if (!bearerError) return undefined;
+    const name = this.code === ERR_AUTH_TOKEN_REQUIRED ? undefined : (this.authError ?? BEARER_ERROR[this.code]);
+    if (name === undefined && this.code !== ERR_AUTH_TOKEN_REQUIRED) return undefined;
     const scope = this.scope !== undefined && this.code === ERR_FORBIDDEN ? `, scope="${this.scope}"` : "";
-    return `Bearer realm="api", error="${bearerError}", error_description="${this.message.replace(NOT_DESCRIPTION_CHAR, "")}"${scope}`;
+    const error = name === undefined ? "" : `error="${name}", error_description="${this.message.replace(NOT_DESCRIPTION_CHAR, "")}"${scope}`;
+    const { bearer, dpopAlgs } = this.offered;
+    // The error goes on the scheme the client used (RFC 9449 §7.2); the other scheme is only offered.
+    const errorOn = this.scheme ?? (bearer ? "Bearer" : "DPoP");
+    const challenges: string[] = [];
+    if (bearer || errorOn === "Bearer") challenges.push(["Bearer realm=\"api\"", errorOn === "Bearer" ? error : ""].filter(Boolean).join(", "));
+    if (dpopAlgs !== undefined || errorOn === "DPoP") {
+      const algs = dpopAlgs === undefined ? "" : `algs="${dpopAlgs.join(" ")}"`;
+      challenges.push(`DPoP ${[errorOn === "DPoP" ? error : "", algs].filter(Boolean).join(", ")}`.trimEnd());
+    }
+    return challenges.join(", ");
   }
 
-  /** The `{ code, statusCode, message }` shape sent to clients, plus `reason: "expired"` for an expired token. */
-  toJSON(): { code: OidcErrorCode; statusCode: number; message: string; reason?: typeof EXPIRED_REASON } {
-    const body = { code: this.code, statusCode: this.statusCode, message: this.message };
+  /**
+   * The `{ code, statusCode, message }` shape sent to clients, plus
+   * `reason: "expired"` for an expired token; a DPoP refusal adds its
+   * `challenge` (the `WWW-Authenticate` value an HTTP client would get) and
+   * `dpopNonce` when it has one.
+   */
+  toJSON(): { code: OidcErrorCode; statusCode: number; message: string; reason?: typeof EXPIRED_REASON; challenge?: string; dpopNonce?: string } {
+    const json: { code: OidcErrorCode; statusCode: number; message: string; reason?: typeof EXPIRED_REASON; challenge?: string; dpopNonce?: string } = {
+      code: this.code,
+      statusCode: this.statusCode,
+      message: this.message,
+    };
     const reason = this.publicReason;
-    return reason === undefined ? body : { ...body, reason };
+    if (reason !== undefined) json.reason = reason;
+    if (this.scheme === "DPoP" || this.authError !== undefined) {
+      const challenge = this.challenge;
+      if (challenge !== undefined) json.challenge = challenge;
+    }
+    if (this.dpopNonce !== undefined) json.dpopNonce = this.dpopNonce;
+    return json;
   }
 }
 
 const STATUS_TEXT: Record<number, string> = {
+  400: "Bad Request",
   401: "Unauthorized",
   403: "Forbidden",
   500: "Internal Server Error",
   503: "Service Unavailable",
 };
+
+/**
+ * A refusal with an RFC 9449 error name: the proof (`invalid_dpop_proof`),
+ * the nonce (`use_dpop_nonce`, with the nonce to use) or the token under
+ * the DPoP scheme (`invalid_token`). Always `ERR_AUTH_TOKEN_INVALID`.
+ */
+export function dpopRefusal(authError: "invalid_dpop_proof" | "use_dpop_nonce" | "invalid_token", message: string, reason: string, dpopNonce?: string): OidcError {
+  return new OidcError(ERR_AUTH_TOKEN_INVALID, { message, reason, scheme: "DPoP", authError, dpopNonce });
+}
 
 /** Wraps anything thrown by a collaborator so the transports only see OidcErrors. */
 export function toOidcError(error: unknown, fallback: OidcErrorCode): OidcError {

@@ -42,6 +42,8 @@ export {
 } from "./socketProtocol.js";
 
 export {
+  DPOP_DEFAULTS,
+  DPOP_MODES,
   OIDC_ENV_VARS,
   REVOCATION_STALE_POLICIES,
   ROLE_SOURCES,
@@ -51,6 +53,8 @@ export {
   resolveOidcConfig,
   type ResolvedOidcConfig,
   type OidcConfig,
+  type DpopMode,
+  type DpopSettings,
   type RevocationStalePolicy,
   type RoleSource,
   type SocketExpiryPolicy,
@@ -67,6 +71,9 @@ export {
   ERR_USER_PROVISION_FAILED,
   OIDC_ERROR_STATUS,
   OidcError,
+  type AuthErrorName,
+  type AuthScheme,
+  type OfferedSchemes,
   type OidcErrorCode,
 } from "./errors.js";
 export type { AuthenticatedUserContext, LocalUser, OidcFeatures, OidcUserContext, UserProfile, VerifiedClaims } from "./types.js";
@@ -75,7 +82,8 @@ export { AppHandleConfigService, EnvConfigService, StaticConfigService, type Con
 export { JwksVerifier, type TokenVerifier } from "./services/verification/JwksVerifier.js";
 export { AppHandleUserProvisioner, type UserProvisioner } from "./services/UserProvisioner.js";
 export { AppHandleSessionRegistrar, type SocketSessionRegistrar } from "./services/sessions/SocketSessionRegistrar.js";
-export { AuthPipeline, type AuthResult } from "./services/AuthPipeline.js";
+export { AuthPipeline, type AuthResult, type PresentedCredential } from "./services/AuthPipeline.js";
+export { DpopProofVerifier, DPOP_REPLAY_SCOPE, type CheckedProof, type DpopTarget } from "./services/verification/DpopProofVerifier.js";
 export { KeySetRegistry } from "./services/keys/KeySetRegistry.js";
 export { RoomSessionRevoker, type RevocationOptions, type RevocationTarget, type SessionRevoker } from "./services/sessions/SessionRevoker.js";
 export { BackChannelLogout, LOGOUT_JTI_SCOPE } from "./services/sessions/BackChannelLogout.js";

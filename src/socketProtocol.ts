@@ -11,8 +11,12 @@ export const AUTH_EXPIRED_EVENT = "auth:expired";
 /** Server → client: the user's sessions were revoked; the socket is disconnected right after. */
 export const AUTH_REVOKED_EVENT = "auth:revoked";
 
-/** `auth:refresh` payload: the new token, as a string or `{ token }`, with or without "Bearer ". */
-export type AuthRefreshRequest = string | { token: string };
+/**
+ * `auth:refresh` payload: the new token, as a string or `{ token }`, with or
+ * without "Bearer "; for a DPoP-bound token, `{ token, dpop }` with a fresh
+ * proof of `GET` on the namespace URL (docs/dpop.md).
+ */
+export type AuthRefreshRequest = string | { token: string; dpop?: string };
 
 /**
  * What an acknowledgement receives when the package refuses: a failed
@@ -25,6 +29,10 @@ export interface RefusalAck {
   message: string;
   /** `"expired"` when the refused token had expired (get a new one), absent otherwise. */
   reason?: "expired";
+  /** A DPoP refusal's `WWW-Authenticate` value (RFC 9449 error name inside). */
+  challenge?: string;
+  /** With DPoP nonces on: the nonce the next proof must carry. */
+  dpopNonce?: string;
 }
 
 /** What the `auth:refresh` acknowledgement receives. */

@@ -11,6 +11,7 @@ import type { SessionRevoker } from "./services/sessions/SessionRevoker.js";
 import type { SocketServerRegistry } from "./services/sessions/SocketServerRegistry.js";
 import type { VerifiedTokenCache } from "./services/verification/VerifiedTokenCache.js";
 import type { RevocationStore } from "./services/sessions/RevocationStore.js";
+import type { DpopProofVerifier } from "./services/verification/DpopProofVerifier.js";
 
 /**
  * Every seam of the package. Bind any of these in an OIDC container
@@ -25,6 +26,8 @@ export const TOKENS = Object.freeze({
   JwksVerifier: Symbol("ioserver-oidc.JwksVerifier") as InjectionToken<TokenVerifier>,
   /** `VerifiedTokenCache`: successful verifications, so a repeated token skips the signature check. */
   VerifiedTokenCache: Symbol("ioserver-oidc.VerifiedTokenCache") as InjectionToken<VerifiedTokenCache>,
+  /** `DpopProofVerifier`: RFC 9449 proof checks, nonces, and single-use proofs through the `RevocationStore`. */
+  DpopProofVerifier: Symbol("ioserver-oidc.DpopProofVerifier") as InjectionToken<DpopProofVerifier>,
   /** One remote key set per JWKS URI, shared by everything in the container. */
   KeySetRegistry: Symbol("ioserver-oidc.KeySetRegistry") as InjectionToken<KeySetRegistry>,
   /** `UserProvisioner`: `findOrCreate(sub, profile)` → local user. */

@@ -27,7 +27,7 @@ test("the public API exports what issue 2 and the 0.1.x README promise", () => {
 
 test("every collaborator has an injection token", () => {
   expect(Object.keys(api.TOKENS).sort()).toEqual(
-    ["AppHandle", "AuthPipeline", "Clock", "ConfigService", "Environment", "JwksVerifier", "KeySetRegistry", "Logger", "RevocationStore", "SessionRevoker", "SocketServerRegistry", "SocketSessionRegistrar", "UserProvisioner", "VerifiedTokenCache"].sort(),
+    ["AppHandle", "AuthPipeline", "Clock", "ConfigService", "DpopProofVerifier", "Environment", "JwksVerifier", "KeySetRegistry", "Logger", "RevocationStore", "SessionRevoker", "SocketServerRegistry", "SocketSessionRegistrar", "UserProvisioner", "VerifiedTokenCache"].sort(),
   );
   for (const token of Object.values(api.TOKENS)) expect(typeof token).toBe("symbol");
 });

@@ -2,7 +2,7 @@ import type { JWK } from "jose";
 import { OIDC_ENV_VARS, type ResolvedOidcConfig } from "../config.js";
 import { OidcError } from "../errors.js";
 import { isUsablePublicKey, jwkMatchesAlgorithm } from "../services/keys/jwkAlgorithms.js";
-import { importPublicKey } from "../services/keys/RemoteKeySet.js";
+import { importPublicKey } from "../services/keys/importPublicKey.js";
 import type { CliEnvironment } from "./environment.js";
 import { show } from "./format.js";
 import { unknownVariables } from "./settings.js";
@@ -79,7 +79,7 @@ export function reportKey(jwk: JWK, config: ResolvedOidcConfig): KeyReport {
   let unusable: string | undefined;
   if (!isUsablePublicKey(jwk)) unusable = jwk.d !== undefined ? "a PRIVATE key (never used; remove it from the JWKS!)" : "not a public signature key (kty, use or key_ops)";
   else {
-    const imported = importPublicKey(jwk);
+    const imported = importPublicKey(jwk, "JWKS key");
     if (imported instanceof OidcError) unusable = imported.reason?.replace(/^JWKS key unusable: /, "");
   }
   const algorithms = unusable ? [] : config.algorithms.filter((alg) => jwkMatchesAlgorithm(jwk, alg));

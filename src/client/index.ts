@@ -20,6 +20,14 @@ export interface SocketAuthOptions {
    * near its expiry.
    */
   getToken: () => string | Promise<string>;
+  /**
+   * For a DPoP-bound token (RFC 9449, docs/dpop.md): returns a fresh proof for
+   * `token` of `GET` on the namespace URL (what the socket was created with,
+   * without query), e.g. with panva's `dpop` package:
+   * `(token) => generateProof(keyPair, "https://api.example.com/chat", "GET", undefined, token)`.
+   * Called for every handshake and every `auth:refresh`, which then carry `{ token, dpop }`.
+   */
+  dpopProof?: (token: string) => string | Promise<string>;
   /** Send `auth:refresh` this many seconds before the token's `exp` (default 60; at most half the remaining lifetime). */
   refreshBeforeSeconds?: number;
   /** How long to wait for the `auth:refresh` acknowledgement, in ms (default 5000); no answer counts as a refusal. */
@@ -102,7 +110,9 @@ export function keepSocketAuthenticated(socket: Socket, options: SocketAuthOptio
     try {
       token = await options.getToken();
       if (outdated()) return;
-      answer = await socket.timeout(ackTimeoutMs).emitWithAck(AUTH_REFRESH_EVENT, token);
+      const payload = options.dpopProof ? { token, dpop: await options.dpopProof(token) } : token;
+      if (outdated()) return;
+      answer = await socket.timeout(ackTimeoutMs).emitWithAck(AUTH_REFRESH_EVENT, payload);
     } catch (error) {
       if (outdated()) return;
       report(error);
@@ -121,10 +131,11 @@ export function keepSocketAuthenticated(socket: Socket, options: SocketAuthOptio
   socket.auth = (callback: (data: object) => void) => {
     Promise.resolve()
       .then(() => options.getToken())
+      .then(async (token) => ({ token, dpop: options.dpopProof ? await options.dpopProof(token) : undefined }))
       .then(
-        (token) => {
+        ({ token, dpop }) => {
           current = token;
-          callback({ ...(typeof previousAuth === "object" ? previousAuth : {}), token });
+          callback({ ...(typeof previousAuth === "object" ? previousAuth : {}), token, ...(dpop === undefined ? {} : { dpop }) });
         },
         (error: unknown) => {
           report(error);

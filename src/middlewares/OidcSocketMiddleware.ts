@@ -4,7 +4,8 @@ import { oidcContainer, scopeFor } from "../container.js";
 import { ERR_AUTH_TOKEN_INVALID, toOidcError } from "../errors.js";
 import { TOKENS, type AppHandle } from "../tokens.js";
 import { attachAuth } from "../transport/authState.js";
-import { handshakeToken } from "../transport/credentials.js";
+import { handshakeCredential } from "../transport/credentials.js";
+import { handshakeTarget } from "../transport/dpopTarget.js";
 import { toSocketError } from "../transport/reportError.js";
 import { LiveSocketSessions } from "../transport/socketSession.js";
 import { enforceRevocations } from "../transport/revocationEnforcement.js";
@@ -13,8 +14,8 @@ export type SocketNext = (err?: Error) => void;
 
 /**
  * IOServer service middleware: authenticates the Socket.IO handshake
- * (`auth: { token }`, a leading "Bearer " accepted, else the
- * `Authorization` header) and puts the context on the socket. A refusal
+ * (`auth: { token }`, a leading "Bearer " accepted, or a DPoP-bound
+ * `auth: { token, dpop }`, else the `Authorization` header) and puts the context on the socket. A refusal
  * reaches the client as `connect_error` with `message` = the error code.
  *
  * Once connected, the socket is live (see `LiveSocketSessions`): it joins
@@ -43,7 +44,10 @@ export class OidcSocketMiddleware {
     });
     return function oidcSocketAuthentication(socket, next) {
       pipeline
-        .authenticateRequest(() => handshakeToken(socket.handshake.auth, { headers: socket.handshake.headers, rawHeaders: socket.request?.rawHeaders }), "socket")
+        .authenticateRequest(
+          () => handshakeCredential(socket.handshake.auth, { headers: socket.handshake.headers, rawHeaders: socket.request?.rawHeaders }, () => handshakeTarget(socket)),
+          "socket",
+        )
         .then((result) => {
           attachAuth(socket, result);
           sessions.watch(socket.nsp);

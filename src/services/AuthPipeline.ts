@@ -8,10 +8,14 @@ import {
   ERR_FORBIDDEN,
   ERR_USER_DISABLED,
   ERR_USER_PROVISION_FAILED,
+  dpopRefusal,
   OidcError,
   toOidcError,
+  type AuthScheme,
+  type OfferedSchemes,
 } from "../errors.js";
-import type { RoleSource } from "../config.js";
+import { DPOP_DEFAULTS, type DpopSettings, type RoleSource } from "../config.js";
+import type { DpopProofVerifier, DpopTarget } from "./verification/DpopProofVerifier.js";
 import { TOKENS } from "../tokens.js";
 import type { ConfigService } from "./ConfigService.js";
 import type { AuthenticatedUserContext, VerifiedClaims } from "../types.js";
@@ -32,6 +36,21 @@ export interface AuthResult {
   readonly localRole: string | undefined;
   /** The rule role checks apply to this user (`AUTH_SERVICE_ROLE_SOURCE`); absent means `"token"`. See `holdsRole`. */
   readonly roleSource?: RoleSource;
+  /** A fresh DPoP nonce for the client (nonces on, and its proof did not carry the current one). */
+  readonly dpopNonce?: string;
+}
+
+/**
+ * A credential as a transport read it: a bearer token, or a DPoP-bound
+ * token with its proof and the request the proof must be for.
+ */
+export interface PresentedCredential {
+  readonly scheme: AuthScheme;
+  readonly token: string | undefined;
+  /** The DPoP proof JWT (`DPoP` header, `auth.dpop`); DPoP scheme only. */
+  readonly proof?: string | undefined;
+  /** The request the proof must name in `htm`/`htu`; DPoP scheme only. */
+  readonly target?: DpopTarget | undefined;
 }
 
 /**
@@ -49,6 +68,7 @@ export class AuthPipeline {
     @inject(TOKENS.Logger) private readonly logger: Logger,
     @inject(TOKENS.RevocationStore) private readonly revocations: RevocationStore,
     @inject(TOKENS.Clock) private readonly clock: Clock,
+    @inject(TOKENS.DpopProofVerifier) private readonly dpop: DpopProofVerifier,
     @inject(TOKENS.ConfigService) private readonly config: ConfigService,
   ) {}
 
@@ -63,11 +83,18 @@ export class AuthPipeline {
    * const { context } = await pipeline.authenticateRequest(() => rawToken, "http");
    * ```
    */
-  async authenticateRequest(extract: () => string | undefined, transport: string): Promise<AuthResult> {
+  async authenticateRequest(extract: () => string | PresentedCredential | undefined, transport: string): Promise<AuthResult> {
+    // Read only when needed: a failing configuration is then asked once per request, by the verifier.
+    let settings: DpopSettings | undefined;
+    const dpop = (): DpopSettings => (settings ??= this.dpopSettings());
     try {
-      const token = extract();
-      if (token === undefined || token === "") throw new OidcError(ERR_AUTH_TOKEN_REQUIRED);
-      const claims = await this.verify(token);
+      const extracted = extract();
+      let credential = typeof extracted === "string" ? { scheme: "Bearer" as const, token: extracted } : extracted;
+      // With DPoP disabled the scheme is not recognised: as in 0.1.x, no token was presented.
+      if (credential?.scheme === "DPoP" && dpop().dpop === "disabled") credential = undefined;
+      const token = credential?.token;
+      if (credential === undefined || token === undefined || token === "") throw new OidcError(ERR_AUTH_TOKEN_REQUIRED);
+      const { claims, dpopNonce } = await this.verifyCredential(dpop, credential.scheme, token, credential);
       // After the verifier, so a token its cache answered for is checked too; in-process, no I/O.
       if (this.revocations.isRevoked(claims, this.clock.now())) throw new OidcError(ERR_AUTH_TOKEN_INVALID, REVOKED);
       let user;
@@ -82,14 +109,45 @@ export class AuthPipeline {
       if (user?.isDisabled) throw new OidcError(ERR_USER_DISABLED, { reason: "provisioner reports the account disabled" });
       publishAuthenticated(transport, claims);
       // The recorded identity: the transports only hand out copies of it (attachAuth, getAuth), so no handler can change it.
-      return Object.freeze({ context: recordedUserContext(claims, user), claims, localRole: localRoleOf(user), roleSource: this.roleSource() });
+      const result: AuthResult = { context: recordedUserContext(claims, user), claims, localRole: localRoleOf(user), roleSource: this.roleSource() };
+      return Object.freeze(dpopNonce === undefined ? result : { ...result, dpopNonce });
     } catch (error) {
       const refusal = clientSafe(toOidcError(error, ERR_AUTH_TOKEN_INVALID));
+      // Server faults carry no challenge: nothing to offer.
+      if (refusal.statusCode < 500) refusal.offer(offeredBy(dpop()));
       if (refusal.detail?.kind === "settings") logSettingRefusal(this.logger, this.clock, refusal, transport);
       else logRefusal(this.logger, refusal, { transport });
       publishRefused(transport, refusal);
       throw refusal;
     }
+  }
+
+  /**
+   * The token's claims, and the binding of sender and token: under the
+   * DPoP scheme the proof is checked on every request (the verifier's cache
+   * may skip the token's own signature, never the proof), the token's
+   * `cnf.jkt` must be the proof key's thumbprint and the proof is then used
+   * up; under Bearer a DPoP-bound token is refused in every mode
+   * (RFC 9449 §7.2), and any token in "required" mode.
+   */
+  private async verifyCredential(dpop: () => DpopSettings, scheme: AuthScheme, token: string, credential: PresentedCredential): Promise<{ claims: VerifiedClaims; dpopNonce?: string }> {
+    if (scheme === "Bearer") {
+      const claims = await this.verify(token, scheme);
+      if (dpop().dpop === "required") {
+        throw new OidcError(ERR_AUTH_TOKEN_INVALID, { message: "This resource requires a DPoP-bound token and proof (Authorization: DPoP)", reason: "Bearer token while AUTH_SERVICE_DPOP=required", scheme });
+      }
+      if (boundThumbprint(claims) !== undefined) {
+        throw new OidcError(ERR_AUTH_TOKEN_INVALID, { message: "A DPoP-bound token must be sent with the DPoP scheme and a proof", reason: "DPoP-bound token (cnf.jkt) presented as Bearer", scheme });
+      }
+      return { claims };
+    }
+    const proof = await this.dpop.check(dpop(), credential.proof, credential.target, token);
+    const claims = await this.verify(token, scheme);
+    const jkt = boundThumbprint(claims);
+    if (jkt === undefined) throw dpopRefusal("invalid_token", "The access token is not DPoP-bound (no cnf.jkt)", "DPoP scheme with a token without cnf.jkt");
+    if (jkt !== proof.jkt) throw dpopRefusal("invalid_token", "Invalid DPoP key binding", "cnf.jkt is not the thumbprint of the proof's key");
+    await this.dpop.claim(proof);
+    return proof.nextNonce === undefined ? { claims } : { claims, dpopNonce: proof.nextNonce };
   }
 
   /**
@@ -104,14 +162,46 @@ export class AuthPipeline {
     }
   }
 
-  private async verify(token: string): Promise<VerifiedClaims> {
+  private async verify(token: string, scheme: AuthScheme): Promise<VerifiedClaims> {
     try {
       return await this.verifier.verify(token);
     } catch (error) {
       // A custom verifier may throw anything: unknown failures count as an invalid token (fail closed).
-      throw toOidcError(error, ERR_AUTH_TOKEN_INVALID);
+      const refusal = toOidcError(error, ERR_AUTH_TOKEN_INVALID);
+      // Under DPoP the error belongs on the DPoP challenge (a Bearer one is where it goes by default).
+      if (scheme === "Bearer" || refusal.scheme !== undefined || refusal.code !== ERR_AUTH_TOKEN_INVALID) throw refusal;
+      const { message, reason, retryAfter, cause, authError, dpopNonce } = refusal;
+      throw new OidcError(refusal.code, { message, reason, retryAfter, cause, authError, dpopNonce, scheme });
     }
   }
+
+  /** The DPoP settings; their defaults when no configuration can be read (a host's own verifier may need none). */
+  private dpopSettings(): DpopSettings {
+    try {
+      return this.config.get();
+    } catch {
+      return DPOP_DEFAULTS;
+    }
+  }
+}
+
+/** The `cnf.jkt` of a DPoP-bound token (RFC 9449 §6.1); other `cnf` members (Keycloak sends some) are ignored. */
+function boundThumbprint(claims: VerifiedClaims): string | undefined {
+  const cnf = claims.cnf;
+  if (cnf === null || typeof cnf !== "object") return undefined;
+  const jkt = (cnf as Record<string, unknown>).jkt;
+  return jkt === undefined ? undefined : String(jkt);
+}
+
+const offers = new WeakMap<DpopSettings, OfferedSchemes>();
+/** What a refusal's challenge offers under these settings: Bearer unless DPoP is required, DPoP unless disabled. */
+function offeredBy(dpop: DpopSettings): OfferedSchemes {
+  let offered = offers.get(dpop);
+  if (offered === undefined) {
+    offered = Object.freeze({ bearer: dpop.dpop !== "required", ...(dpop.dpop === "disabled" ? {} : { dpopAlgs: Object.freeze([...dpop.dpopAlgorithms]) }) });
+    offers.set(dpop, offered);
+  }
+  return offered;
 }
 
 /**

@@ -29,20 +29,31 @@ const malformed = (reason: string): OidcError => new OidcError(ERR_AUTH_TOKEN_IN
  * frameworks give repeated headers) must hold a single value.
  */
 export function bearerToken(header: string | string[] | undefined): string | undefined {
+  return schemeToken(header, "bearer");
+}
+
+/**
+ * The token of an `Authorization: <scheme> <token>` header value, for the
+ * `Bearer` scheme (RFC 6750 §2.1) or the `DPoP` scheme (RFC 9449 §7.1,
+ * the same token68 syntax), with the rules of {@link bearerToken}.
+ */
+export function schemeToken(header: string | string[] | undefined, wanted: "bearer" | "dpop"): string | undefined {
   if (Array.isArray(header)) {
     if (header.length > 1) throw malformed("more than one Authorization header");
     header = header[0];
   }
   if (typeof header !== "string") return undefined;
-  // The usual form, "Bearer " and the token, read without regular expressions.
-  if (header.length > 7 && header.charCodeAt(6) === 32 && header.charCodeAt(7) !== 32 && /^bearer$/i.test(header.slice(0, 6))) return checkedCredential(header.slice(7));
+  // The usual form, the scheme, one space and the token, read without regular expressions.
+  const length = wanted.length;
+  if (header.length > length + 1 && header.charCodeAt(length) === 32 && header.charCodeAt(length + 1) !== 32) {
+    return header.slice(0, length).toLowerCase() === wanted ? checkedCredential(header.slice(length + 1)) : undefined;
+  }
+  if (schemeOf(header) !== wanted) return undefined;
   const schemeEnd = header.search(SCHEME_END);
-  const scheme = schemeEnd === -1 ? header : header.slice(0, schemeEnd);
-  if (scheme.toLowerCase() !== "bearer") return undefined;
   const rest = schemeEnd === -1 ? "" : header.slice(schemeEnd);
   if (/^ *$/.test(rest)) return undefined;
   const separator = SEPARATOR.exec(rest);
-  if (!separator) throw malformed("the bearer scheme must be followed by spaces, not other whitespace");
+  if (!separator) throw malformed(`the ${wanted} scheme must be followed by spaces, not other whitespace`);
   return checkedCredential(rest.slice(separator[0].length));
 }
 
@@ -52,6 +63,12 @@ function checkedCredential(credential: string): string {
   if (!B64TOKEN.test(credential)) throw malformed("credential is not a single RFC 6750 b64token");
   checked.set(credential, hash, true);
   return credential;
+}
+
+/** The lower-cased auth-scheme an `Authorization` value starts with. */
+export function schemeOf(header: string): string {
+  const schemeEnd = header.search(SCHEME_END);
+  return (schemeEnd === -1 ? header : header.slice(0, schemeEnd)).toLowerCase();
 }
 
 /**

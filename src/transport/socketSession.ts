@@ -22,8 +22,9 @@ import {
   type AuthRevokedNotice,
 } from "../socketProtocol.js";
 import { admissionsOf, attachAuth, readAuth } from "./authState.js";
+import { messageCredential } from "./credentials.js";
+import { handshakeTarget, type HandshakeSource } from "./dpopTarget.js";
 import { DeadlineTimers, type Deadline } from "./DeadlineTimers.js";
-import { presentedToken } from "./bearer.js";
 
 /** The part of a Socket.IO server socket a live session uses (tests drive it with lightweight fakes). */
 export interface SessionSocket {
@@ -34,6 +35,9 @@ export interface SessionSocket {
   on(event: string, listener: (...args: unknown[]) => void): unknown;
   once(event: string, listener: (...args: unknown[]) => void): unknown;
   disconnect(close?: boolean): unknown;
+  /** The handshake and namespace a DPoP proof sent with `auth:refresh` must name (a real socket has both). */
+  readonly handshake?: HandshakeSource["handshake"];
+  readonly nsp?: HandshakeSource["nsp"];
 }
 
 /** The part of a Socket.IO namespace the lifecycle hooks into. */
@@ -233,7 +237,7 @@ class LiveSession {
   private async refresh(request: unknown, ack: ((answer: AuthRefreshAck) => void) | undefined): Promise<void> {
     if (this.closed) return;
     try {
-      const result = await this.deps.pipeline.authenticateRequest(() => presentedToken(isTokenObject(request) ? request.token : request, "auth:refresh token"), "socket");
+      const result = await this.deps.pipeline.authenticateRequest(() => this.refreshCredential(request), "socket");
       // A subject is only unique per issuer: the same sub at another trusted issuer is someone else.
       if (result.context.sub !== this.current.context.sub || result.context.iss !== this.current.context.iss) {
         const reason = result.context.sub !== this.current.context.sub ? "auth:refresh with a different sub" : "auth:refresh with a different iss";
@@ -257,6 +261,18 @@ class LiveSession {
         this.socket.disconnect();
       }
     }
+  }
+
+  /**
+   * The credential of an `auth:refresh`: `{ token }` or the token alone, or
+   * `{ token, dpop }` with a fresh proof of the handshake's request (GET,
+   * the namespace URL), single-use like any proof.
+   */
+  private refreshCredential(request: unknown) {
+    const { handshake, nsp } = this.socket;
+    const target = () => (handshake !== undefined && nsp !== undefined ? handshakeTarget({ handshake, nsp }) : { method: "GET", protocol: "", host: undefined, path: "" });
+    const names = { token: "auth:refresh token", dpop: "auth:refresh dpop" };
+    return isTokenObject(request) ? messageCredential(request.token, (request as { dpop?: unknown }).dpop, names, target) : messageCredential(request, undefined, names, target);
   }
 
   /** Logs a refusal decided here (the pipeline logs its own). */

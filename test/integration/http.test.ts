@@ -89,7 +89,8 @@ describe("ERR_AUTH_TOKEN_REQUIRED (401, challenge without error=)", () => {
     ["the scheme without a token", "Bearer"],
   ])("%s", async (_kind, authorization) => {
     const response = await get(authorization);
-    expect(response.headers.get("www-authenticate")).toBe('Bearer realm="api"');
+    // The DPoP scheme is offered beside Bearer (AUTH_SERVICE_DPOP=allowed by default, RFC 9449 §7.1).
+    expect(response.headers.get("www-authenticate")).toBe('Bearer realm="api", DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
     await expectRefusal(response, ERR_AUTH_TOKEN_REQUIRED, 401, "Unauthorized");
     expect(app.userCalls).toEqual([]);
   });
@@ -107,7 +108,7 @@ describe('ERR_AUTH_TOKEN_INVALID (401, error="invalid_token")', () => {
   ];
   test.each(cases)("%s", async (_kind, header) => {
     const response = await get(await header());
-    expect(response.headers.get("www-authenticate")).toMatch(/^Bearer realm="api", error="invalid_token", error_description="[^"]+"$/);
+    expect(response.headers.get("www-authenticate")).toMatch(/^Bearer realm="api", error="invalid_token", error_description="[^"]+", DPoP algs="[^"]+"$/);
     await expectRefusal(response, ERR_AUTH_TOKEN_INVALID, 401, "Unauthorized");
     expect(app.userCalls).toEqual([]);
   });

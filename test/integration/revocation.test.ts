@@ -43,7 +43,7 @@ async function connected(token: string): Promise<ClientSocket> {
 async function expectRevokedHttp(token: string): Promise<void> {
   const res = await get(token);
   expect(res.status).toBe(401);
-  expect(res.headers.get("www-authenticate")).toBe('Bearer realm="api", error="invalid_token", error_description="The access token has been revoked"');
+  expect(res.headers.get("www-authenticate")).toBe('Bearer realm="api", error="invalid_token", error_description="The access token has been revoked", DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
   expect(await res.json()).toEqual({ statusCode: 401, error: "Unauthorized", code: "ERR_AUTH_TOKEN_INVALID", message: "The access token has been revoked" });
 }
 

@@ -30,7 +30,7 @@ test("HTTP: a valid token reaches the handler with its context; no token gets 40
 
   const refused = await fetch(`${app.url}/profile`);
   expect(refused.status).toBe(401);
-  expect(refused.headers.get("www-authenticate")).toBe('Bearer realm="api"');
+  expect(refused.headers.get("www-authenticate")).toBe('Bearer realm="api", DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"');
   expect(await refused.json()).toMatchObject({ statusCode: 401, code: "ERR_AUTH_TOKEN_REQUIRED" });
 });
 

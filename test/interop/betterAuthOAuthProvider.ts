@@ -14,6 +14,9 @@
  *   each client (`enforcePerClientResources` defaults to true).
  * - Giving a client client_credentials scopes needs `clientPrivileges`, and
  *   creating it, even through the server-only admin call, a user session.
+ * - A client registered with `dpop_bound_access_tokens: true` must send a
+ *   DPoP proof (POST, the token endpoint's URL) with every token request; its
+ *   access tokens carry `cnf.jkt` and come back with `token_type: "DPoP"`.
  */
 import { oauthProvider } from "@better-auth/oauth-provider";
 import { expectOk, startBetterAuthServer, type BetterAuthServer, type BetterAuthServerOptions } from "./betterAuthServer.js";
@@ -37,10 +40,16 @@ export interface OAuthClient {
 }
 
 export interface OAuthProviderServer extends BetterAuthServer {
-  /** A confidential client allowed the client_credentials grant for `api:read`, linked to every resource. */
-  registerClient(): Promise<OAuthClient>;
-  /** `POST /oauth2/token` with `grant_type=client_credentials` and the given resources: the access token. */
-  clientCredentials(client: OAuthClient, resources: string[], scope?: string): Promise<string>;
+  /**
+   * A confidential client allowed the client_credentials grant for `api:read`, linked to every resource;
+   * with `dpopBound`, registered with `dpop_bound_access_tokens` (its tokens need a DPoP proof and carry `cnf.jkt`).
+   */
+  registerClient(options?: { dpopBound?: boolean }): Promise<OAuthClient>;
+  /**
+   * `POST /oauth2/token` with `grant_type=client_credentials` and the given resources: the access token.
+   * `dpop` makes the proof for the request (POST `<authBaseURL>/oauth2/token`), sent in the `DPoP` header.
+   */
+  clientCredentials(client: OAuthClient, resources: string[], scope?: string, dpop?: (htm: string, htu: string) => Promise<string>): Promise<string>;
 }
 
 const CLIENT_SCOPE = "api:read";
@@ -70,7 +79,7 @@ export async function startOAuthProviderServer(options: OAuthProviderOptions): P
     get jwksRequests() {
       return server.jwksRequests;
     },
-    async registerClient() {
+    async registerClient(registration = {}) {
       clients += 1;
       const { cookie } = await server.signUp(`client-admin-${clients}@example.com`, "correct-horse-battery", "Client Admin");
       const headers = new Headers({ cookie });
@@ -82,6 +91,7 @@ export async function startOAuthProviderServer(options: OAuthProviderOptions): P
           token_endpoint_auth_method: "client_secret_basic",
           client_credentials_scopes: [CLIENT_SCOPE],
           scope: CLIENT_SCOPE,
+          ...(registration.dpopBound ? { dpop_bound_access_tokens: true } : {}),
         },
       });
       for (const identifier of resources) {
@@ -89,13 +99,16 @@ export async function startOAuthProviderServer(options: OAuthProviderOptions): P
       }
       return { clientId: created.client_id, clientSecret: created.client_secret };
     },
-    async clientCredentials(client, requested, scope = CLIENT_SCOPE) {
+    async clientCredentials(client, requested, scope = CLIENT_SCOPE, dpop) {
       const form = new URLSearchParams({ grant_type: "client_credentials", scope });
       for (const resource of requested) form.append("resource", resource);
       const basic = Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString("base64");
-      const res = await fetch(`${server.authBaseURL}/oauth2/token`, {
+      const tokenUrl = `${server.authBaseURL}/oauth2/token`;
+      const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${basic}` };
+      if (dpop) headers.dpop = await dpop("POST", tokenUrl);
+      const res = await fetch(tokenUrl, {
         method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${basic}` },
+        headers,
         body: form,
       });
       await expectOk(res, "POST /oauth2/token");

@@ -580,7 +580,8 @@ describe.each(cases)("$name", (c) => {
       expect(res.status).toBe(OIDC_ERROR_STATUS[outcome.code]);
       expect(res.body).toMatchObject({ statusCode: OIDC_ERROR_STATUS[outcome.code], code: outcome.code });
       expect(res.headers["www-authenticate"]).toEqual(
-        outcome.code === ERR_AUTH_TOKEN_REQUIRED ? 'Bearer realm="api"' : expect.stringContaining('error="invalid_token"'),
+        // DPoP is offered beside Bearer (AUTH_SERVICE_DPOP=allowed by default).
+        outcome.code === ERR_AUTH_TOKEN_REQUIRED ? expect.stringMatching(/^Bearer realm="api", DPoP algs="[^"]+"$/) : expect.stringContaining('error="invalid_token"'),
       );
       expect(calls).toEqual([]);
       expectLoggedOnce(outcome, "http", secrets);

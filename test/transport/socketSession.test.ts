@@ -19,8 +19,9 @@ function result(sub: string, exp: number | undefined, extra: { userId?: string; 
 /** A pipeline answering from a table of tokens; unknown tokens are invalid, as are credentials the extraction refuses. */
 function pipelineOf(table: Record<string, AuthResult | Promise<AuthResult>>): AuthPipeline {
   return {
-    authenticateRequest: async (extract: () => string | undefined) => {
-      const token = extract();
+    authenticateRequest: async (extract: () => string | { token: string | undefined } | undefined) => {
+      const credential = extract();
+      const token = typeof credential === "string" ? credential : credential?.token;
       const answer = token === undefined ? undefined : table[token];
       if (!answer) throw new OidcError(ERR_AUTH_TOKEN_INVALID);
       return answer;

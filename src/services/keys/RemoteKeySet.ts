@@ -1,10 +1,11 @@
-import { createPublicKey, type JsonWebKey, type KeyObject } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import { errors, type JWK } from "jose";
 import type { Logger } from "pino";
 import { ERR_AUTH_UNAVAILABLE, OidcError } from "../../errors.js";
 import { tokenFault } from "../verification/tokenFault.js";
 import type { Clock } from "../Clock.js";
 import { downloadJwks } from "./downloadJwks.js";
+import { importPublicKey } from "./importPublicKey.js";
 import { jwkMatchesAlgorithm } from "./jwkAlgorithms.js";
 import { jwksFetchStarted, publishJwksFetch } from "../diagnostics.js";
 
@@ -23,9 +24,6 @@ export interface RemoteKeySetOptions {
 
 /** After a failed fetch, the next attempt waits this long (or the cooldown, if shorter). */
 const FAILURE_RETRY_MS = 5_000;
-
-/** RS* and PS* keys shorter than this are refused (as jose and RFC 7518 §3.3 require). */
-const MIN_RSA_BITS = 2048;
 
 /** Told which verification keys a refresh dropped from the set (only keys that were ever used). */
 export type KeysRemovedListener = (removed: ReadonlySet<KeyObject>) => void;
@@ -230,7 +228,7 @@ export class RemoteKeySet {
 
   /** Imports a published key once; the outcome, usable or not, is kept with it. */
   private importKey(key: PublishedKey): KeyObject {
-    key.imported ??= importPublicKey(key.jwk);
+    key.imported ??= importPublicKey(key.jwk, "JWKS key");
     if (key.imported instanceof OidcError) throw key.imported;
     return key.imported;
   }
@@ -243,21 +241,6 @@ export class RemoteKeySet {
       retryAfter: Math.max(1, Math.ceil((retryAt - now) / 1000)),
     });
   }
-}
-
-/** A published JWK as a `KeyObject`, or the refusal every token it would verify gets (unusable, RSA under 2048 bits). */
-export function importPublicKey(jwk: JWK): KeyObject | OidcError {
-  let key: KeyObject;
-  try {
-    key = createPublicKey({ key: jwk as JsonWebKey, format: "jwk" });
-  } catch (error) {
-    return tokenFault(new errors.JWKInvalid("JWKS key unusable"), `JWKS key unusable: ${(error as Error).message}`);
-  }
-  const bits = key.asymmetricKeyDetails?.modulusLength;
-  if (bits !== undefined && bits < MIN_RSA_BITS) {
-    return tokenFault(new errors.JWKInvalid(`JWKS key unusable: RSA modulus shorter than ${MIN_RSA_BITS} bits`), `JWKS key unusable: RSA modulus shorter than ${MIN_RSA_BITS} bits`);
-  }
-  return key;
 }
 
 function fingerprintOf(jwk: JWK): string {
