@@ -11,11 +11,10 @@
  * rounds, and the ratio is the median of (DPoP rate ÷ floor rate) per round.
  */
 import { createHash, generateKeyPairSync, randomUUID, sign } from "node:crypto";
-import { fork, type ChildProcess } from "node:child_process";
 import { loadavg } from "node:os";
 import autocannon from "autocannon";
-import { fmt, freePort, median, startBenchIssuer, table } from "./common.js";
-import type { ServerKind } from "./server.js";
+import { fmt, median, startBenchIssuer, table } from "./common.js";
+import { startServer } from "./launch.js";
 
 const quick = process.argv.includes("--quick");
 const SETTINGS = quick ? { rounds: 1, seconds: 2 } : { rounds: 3, seconds: 5 };
@@ -23,26 +22,6 @@ const CONNECTIONS = 50;
 /** Proofs signed per run: more than the fastest scenario can use in `seconds`. */
 const PROOFS_PER_SECOND = 12_000;
 
-async function startServer(kind: ServerKind, env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const child: ChildProcess = fork(new URL("./server.ts", import.meta.url), [kind, String(port)], {
-    execArgv: ["--import", "tsx"],
-    env: { ...process.env, ...env, AUTH_SERVICE_LOG_LEVEL: "warn" },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`${kind} server exited with ${code} before it was ready`)));
-    child.once("message", (message) => (message === "ready" ? resolve() : reject(new Error(`${kind}: unexpected ${String(message)}`))));
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-  };
-}
 
 const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
 const { kty, crv, x, y } = publicKey.export({ format: "jwk" });

@@ -13,12 +13,12 @@
  * the median over the rounds of (rate ÷ the unprotected rate measured just
  * before it, in the same round). `--rounds N` (1–20) runs more rounds.
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { fork } from "node:child_process";
 import { cpus } from "node:os";
 import autocannon from "autocannon";
-import { BENCH_ALGORITHMS, fmt, freePort, median, mintPool, startBenchIssuer, table, type BenchAlgorithm } from "./common.js";
+import { BENCH_ALGORITHMS, fmt, median, mintPool, startBenchIssuer, table, type BenchAlgorithm } from "./common.js";
 import { measureHandshakes } from "./sockets.js";
-import type { ServerKind } from "./server.js";
+import { startServer, type BenchServer } from "./launch.js";
 import { formatMicro, type CacheKeyResult, type MicroResult } from "./micro.js";
 import { formatHitPath, type HitPathResult } from "./hitpath.js";
 import { formatScale, type ScaleResult } from "./scale.js";
@@ -39,47 +39,6 @@ const SOCKET_CONCURRENCY = 20;
 const DEFAULT_CACHE_SIZE = DEFAULT_CACHE_SIZE_VALUE;
 const BENCH_DIR = new URL(".", import.meta.url);
 
-interface BenchServer {
-  kind: string;
-  url: string;
-  cpuMicros(): Promise<number>;
-  /** The token cache's hit and miss counts so far (zeros for servers without one). */
-  cacheStats(): Promise<{ hits: number; misses: number }>;
-  stop(): Promise<void>;
-}
-
-/** Starts `bench/server.ts` in a child process and waits for its "ready". */
-async function startServer(kind: ServerKind, env: Record<string, string>, label: string = kind): Promise<BenchServer> {
-  const port = await freePort();
-  const child: ChildProcess = fork(new URL("./server.ts", BENCH_DIR), [kind, String(port)], {
-    execArgv: ["--import", "tsx"],
-    env: { ...process.env, ...env, AUTH_SERVICE_LOG_LEVEL: "warn" },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`${label} server exited with ${code} before it was ready`)));
-    child.once("message", (message) => (message === "ready" ? resolve() : reject(new Error(`${label}: unexpected ${String(message)}`))));
-  });
-  return {
-    kind: label,
-    url: `http://127.0.0.1:${port}`,
-    cpuMicros: () =>
-      new Promise((resolve) => {
-        child.once("message", (message) => resolve((message as { cpuMicros: number }).cpuMicros));
-        child.send("cpu");
-      }),
-    cacheStats: () =>
-      new Promise((resolve) => {
-        child.once("message", (message) => resolve(message as { hits: number; misses: number }));
-        child.send("stats");
-      }),
-    stop: () =>
-      new Promise((resolve) => {
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-  };
-}
 
 interface Sample {
   rate: number;
