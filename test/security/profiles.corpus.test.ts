@@ -13,6 +13,10 @@ import { createTestContainer, ManualClock, TestIssuer } from "../../src/testing/
 import { ChatService, ProfileController, calls, startServer } from "../fixtures/app.js";
 import { MetadataServer } from "../fixtures/metadataServer.js";
 import { httpGet, LogCapture, socketProbe, TrapServer } from "./harness.js";
+import { captureManagerStartErrors } from "../fixtures/managerErrors.js";
+
+// Discovery that fails on purpose makes the manager's unawaited start() reject: IOServer prints that, kept here instead.
+captureManagerStartErrors();
 
 const SHARED_KID = "shared-kid";
 const TIMEOUT_SECONDS = 0.3;
