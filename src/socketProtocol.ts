@@ -1,7 +1,7 @@
 /**
  * What the package says to, and hears from, a live Socket.IO client:
  * event names, their payloads and the rooms a user's sockets join. One
- * place, so the server side and the README cannot drift apart.
+ * place, so the server side and the docs (docs/live-sockets.md) cannot drift apart.
  */
 
 /** Client → server: re-authenticate an open socket with a new token. */
