@@ -1,5 +1,4 @@
-import { ERR_AUTH_MISCONFIGURED, OidcError } from "./errors.js";
-import { parseIssuersJson, resolveIssuerList, type ResolvedTrustedIssuer, type TrustedIssuerConfig } from "./issuerConfig.js";
+import { discoverable, fail, parseIssuersJson, resolveIssuerList, type ResolvedTrustedIssuer, type TrustedIssuerConfig } from "./issuerConfig.js";
 
 /** Asymmetric JWS algorithms the verifier can be allowed to accept. */
 export const SUPPORTED_ALGORITHMS = Object.freeze([
@@ -184,10 +183,6 @@ interface Setting<K extends keyof ResolvedOidcConfig> {
   parse: Parser<ResolvedOidcConfig[K]>;
 }
 
-const fail = (name: string, why: string): never => {
-  throw new OidcError(ERR_AUTH_MISCONFIGURED, { message: `Invalid OIDC configuration: ${name} ${why}`, reason: `${name} ${why}` });
-};
-
 const text: Parser<string> = (raw) => raw;
 const list: Parser<string[]> = (raw) => raw.split(",").map((s) => s.trim()).filter(Boolean);
 const seconds: Parser<number> = (raw, name) => {
@@ -332,7 +327,7 @@ function validate(input: Partial<ResolvedOidcConfig> | OidcConfig, nameOf: (fiel
   const explicitIssuer = optionalText("issuer");
   const issuer = explicitIssuer || base;
   if (/^https?:/i.test(issuer)) url(nameOf(explicitIssuer ? "issuer" : "authServiceUrl"), issuer, true);
-  if (discovery && jwksUri === undefined && !/^https?:[^?#]*$/i.test(issuer)) {
+  if (discovery && jwksUri === undefined && !discoverable(issuer)) {
     fail(nameOf("issuer"), `must be an http(s) URL without query or fragment to be discovered (${nameOf("discovery")}=true)`);
   }
 

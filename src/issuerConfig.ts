@@ -52,9 +52,13 @@ export interface IssuerListContext {
 
 const KNOWN_FIELDS = new Set(["issuer", "jwksUri", "discovery", "audience", "algorithms", "tokenTypes"]);
 
-const fail = (name: string, why: string): never => {
+/** Throws the `ERR_AUTH_MISCONFIGURED` error that names the setting (for src/config.ts too). */
+export const fail = (name: string, why: string): never => {
   throw new OidcError(ERR_AUTH_MISCONFIGURED, { message: `Invalid OIDC configuration: ${name} ${why}`, reason: `${name} ${why}` });
 };
+
+/** Only an http(s) issuer without query or fragment has a discovery document (a well-known path is appended to it). */
+export const discoverable = (issuer: string): boolean => /^https?:[^?#]*$/i.test(issuer);
 
 /** `AUTH_SERVICE_ISSUERS`: a JSON array of `TrustedIssuerConfig` objects. */
 export function parseIssuersJson(raw: string, name: string): TrustedIssuerConfig[] {
@@ -101,7 +105,7 @@ export function resolveIssuerList(input: unknown, context: IssuerListContext): R
     const discovery = fields.discovery ?? context.defaults.discovery;
     if (typeof discovery !== "boolean") fail(`${at}.discovery`, `must be true or false (got ${JSON.stringify(discovery)})`);
     if (jwksUri === undefined && !discovery) fail(at, `needs a jwksUri, or discovery: true (issuer "${issuer}")`);
-    if (jwksUri === undefined && !/^https?:[^?#]*$/i.test(issuer)) fail(`${at}.issuer`, "must be an http(s) URL without query or fragment to be discovered");
+    if (jwksUri === undefined && !discoverable(issuer)) fail(`${at}.issuer`, "must be an http(s) URL without query or fragment to be discovered");
     const algorithms = strings("algorithms", context.defaults.algorithms);
     context.checkAlgorithms(`${at}.algorithms`, algorithms);
     return Object.freeze({
