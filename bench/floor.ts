@@ -26,10 +26,15 @@ async function signatureValid(token: string): Promise<boolean> {
   const lastDot = token.lastIndexOf(".");
   const header = JSON.parse(Buffer.from(token.slice(0, firstDot), "base64url").toString()) as { alg: string; kid: string };
   const key = (await (keys ??= loadKeys())).get(header.kid);
-  const scheme = SCHEMES[header.alg];
-  if (!key || !scheme) return false;
+  return key !== undefined && compactSignatureValid(token, lastDot, header.alg, key);
+}
+
+/** A compact JWS's signature with `key`, by node:crypto alone. */
+function compactSignatureValid(jws: string, lastDot: number, alg: string, key: KeyObject): Promise<boolean> {
+  const scheme = SCHEMES[alg];
+  if (!scheme) return Promise.resolve(false);
   return new Promise((resolve) => {
-    verify(scheme.hash, Buffer.from(token.slice(0, lastDot)), { key, ...scheme.options }, Buffer.from(token.slice(lastDot + 1), "base64url"), (error, valid) =>
+    verify(scheme.hash, Buffer.from(jws.slice(0, lastDot)), { key, ...scheme.options }, Buffer.from(jws.slice(lastDot + 1), "base64url"), (error, valid) =>
       resolve(!error && valid),
     );
   });
@@ -54,13 +59,7 @@ async function proofSignatureValid(proof: string): Promise<boolean> {
   const id = JSON.stringify(header.jwk);
   let key = proofKeys.get(id);
   if (key === undefined) proofKeys.set(id, (key = createPublicKey({ key: header.jwk, format: "jwk" })));
-  const scheme = SCHEMES[header.alg];
-  if (!scheme) return false;
-  return new Promise((resolve) => {
-    verify(scheme.hash, Buffer.from(proof.slice(0, lastDot)), { key, ...scheme.options }, Buffer.from(proof.slice(lastDot + 1), "base64url"), (error, valid) =>
-      resolve(!error && valid),
-    );
-  });
+  return compactSignatureValid(proof, lastDot, header.alg, key);
 }
 
 /**
