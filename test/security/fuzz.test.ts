@@ -15,7 +15,7 @@ import { TestIssuer } from "../../src/testing/TestIssuer.js";
 import { handshakeToken, httpRequestToken } from "../../src/transport/credentials.js";
 import { calls } from "../fixtures/app.js";
 import { httpGet, LogCapture, ManualClock, socketProbe, startProtectedApp, type ProtectedApp, seconds } from "./harness.js";
-import { buildHeader, headerMayBeAccepted, headerMutation, isSpellingOf, mutateToken, tokenMutation } from "./mutations.js";
+import { buildHeader, headerMayBeAccepted, headerMutation, headerUsesBothSchemes, isSpellingOf, mutateToken, tokenMutation } from "./mutations.js";
 import { datesMayBeAccepted, payloadText, spell, tokenDates } from "./numericDates.js";
 
 const PIPELINE_RUNS = 10_000;
@@ -217,7 +217,8 @@ describe("through a real IOServer", () => {
         if (res.status === 200) {
           expect(calls).toEqual(["http:getProfile"]);
         } else {
-          expect([res.status, res.body?.code]).toEqual(res.body?.code === ERR_AUTH_TOKEN_REQUIRED ? [401, ERR_AUTH_TOKEN_REQUIRED] : [401, ERR_AUTH_TOKEN_INVALID]);
+          const refusal = headerUsesBothSchemes(header) ? [400, ERR_AUTH_TOKEN_INVALID] : [401, ERR_AUTH_TOKEN_INVALID];
+          expect([res.status, res.body?.code]).toEqual(res.body?.code === ERR_AUTH_TOKEN_REQUIRED ? [401, ERR_AUTH_TOKEN_REQUIRED] : refusal);
           expect(calls).toEqual([]);
         }
       }),

@@ -186,3 +186,13 @@ export function headerMayBeAccepted(header: string, bases: readonly string[]): b
   const match = /^bearer( +)([^ ]*)$/i.exec(header);
   return match !== null && isSpellingOf(match[2] as string, bases);
 }
+
+/**
+ * RFC 9449 §7.2 / RFC 6750 §3.1 as an independent model: a header whose
+ * comma-separated credentials name both the Bearer and the DPoP scheme is
+ * one request presenting a token two ways, refused with 400, not 401.
+ */
+export function headerUsesBothSchemes(header: string): boolean {
+  const schemes = new Set(header.split(",").map((credential) => (/^\s*([^\s]*)/.exec(credential)?.[1] ?? "").toLowerCase()));
+  return header.includes(",") && schemes.has("bearer") && schemes.has("dpop");
+}
