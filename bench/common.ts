@@ -5,6 +5,21 @@ import { TestIssuer, type TestAlgorithm } from "../src/testing/TestIssuer.js";
 export const BENCH_ALGORITHMS = ["RS256", "ES256", "EdDSA"] as const satisfies readonly TestAlgorithm[];
 export type BenchAlgorithm = (typeof BENCH_ALGORITHMS)[number];
 
+/**
+ * How to start the bench script `name` (e.g. "server") in a child process,
+ * the way this process runs: `npm run bench` runs the tsc output in
+ * `.bench-build/` with plain `node`, as users run the package, and its
+ * children are JavaScript too; `npx tsx bench/<script>.ts` starts TypeScript
+ * children through tsx. The servers are never measured through tsx by
+ * `npm run bench`: tsx's transform (esbuild, `keepNames`) wraps every
+ * closure in a `__name()` call, and a warm request cost about 16 µs more
+ * server CPU through it (99 against 84 µs, see bench/README.md).
+ */
+export function benchChild(name: string, execArgv: string[] = []): { script: URL; execArgv: string[] } {
+  const compiled = import.meta.url.endsWith(".js");
+  return { script: new URL(`./${name}.${compiled ? "js" : "ts"}`, import.meta.url), execArgv: compiled ? execArgv : [...execArgv, "--import", "tsx"] };
+}
+
 /** The audience every bench token carries and every bench server expects. */
 export const AUDIENCE = "bench-app";
 

@@ -3,10 +3,8 @@
  * runs on its own event loop) and talks to it over IPC.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { freePort } from "./common.js";
+import { benchChild, freePort } from "./common.js";
 import type { ServerKind } from "./server.js";
-
-const BENCH_DIR = new URL(".", import.meta.url);
 
 export interface BenchServer {
   kind: string;
@@ -20,8 +18,9 @@ export interface BenchServer {
 /** Starts `bench/server.ts` in a child process and waits for its "ready". */
 export async function startServer(kind: ServerKind, env: Record<string, string>, label: string = kind): Promise<BenchServer> {
   const port = await freePort();
-  const child: ChildProcess = fork(new URL("./server.ts", BENCH_DIR), [kind, String(port)], {
-    execArgv: ["--import", "tsx"],
+  const { script, execArgv } = benchChild("server");
+  const child: ChildProcess = fork(script, [kind, String(port)], {
+    execArgv,
     env: { ...process.env, ...env, AUTH_SERVICE_LOG_LEVEL: "warn" },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });

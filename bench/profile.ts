@@ -12,7 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import { BENCH_ALGORITHMS, fmt, freePort, mintPool, startBenchIssuer, table, type BenchAlgorithm } from "./common.js";
+import { BENCH_ALGORITHMS, benchChild, fmt, freePort, mintPool, startBenchIssuer, table, type BenchAlgorithm } from "./common.js";
 import type { ServerKind } from "./server.js";
 
 interface ProfileNode {
@@ -91,8 +91,9 @@ async function main(): Promise<void> {
   const tokens = await mintPool(bench, alg, scenario.distinct ? 2000 : 1);
   const dir = mkdtempSync(join(tmpdir(), "ioserver-oidc-prof-"));
   const port = await freePort();
-  const child = fork(new URL("./server.ts", import.meta.url), [scenario.kind, String(port)], {
-    execArgv: ["--cpu-prof", `--cpu-prof-dir=${dir}`, "--import", "tsx"],
+  const { script, execArgv } = benchChild("server", ["--cpu-prof", `--cpu-prof-dir=${dir}`]);
+  const child = fork(script, [scenario.kind, String(port)], {
+    execArgv,
     env: { ...process.env, ...bench.issuer.env(), ...scenario.env, AUTH_SERVICE_LOG_LEVEL: "warn" },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });

@@ -16,7 +16,7 @@
 import { fork } from "node:child_process";
 import { cpus } from "node:os";
 import autocannon from "autocannon";
-import { BENCH_ALGORITHMS, fmt, median, mintPool, startBenchIssuer, table, type BenchAlgorithm } from "./common.js";
+import { BENCH_ALGORITHMS, benchChild, fmt, median, mintPool, startBenchIssuer, table, type BenchAlgorithm } from "./common.js";
 import { measureHandshakes } from "./sockets.js";
 import { startServer, type BenchServer } from "./launch.js";
 import { formatMicro, type CacheKeyResult, type MicroResult } from "./micro.js";
@@ -37,7 +37,6 @@ const SETTINGS = {
 const CONNECTIONS = 50;
 const SOCKET_CONCURRENCY = 20;
 const DEFAULT_CACHE_SIZE = DEFAULT_CACHE_SIZE_VALUE;
-const BENCH_DIR = new URL(".", import.meta.url);
 
 
 interface Sample {
@@ -106,13 +105,14 @@ async function runSockets(server: BenchServer, token: string, seconds: number): 
 }
 
 /** Runs a bench script in its own process and returns the JSON it prints last. */
-function runChild<T>(script: string, args: string[], execArgv: string[] = []): Promise<T> {
+function runChild<T>(name: string, args: string[], nodeFlags: string[] = []): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = fork(new URL(script, BENCH_DIR), [...args, "--json"], { execArgv: [...execArgv, "--import", "tsx"], stdio: ["ignore", "pipe", "inherit", "ipc"] });
+    const { script, execArgv } = benchChild(name, nodeFlags);
+    const child = fork(script, [...args, "--json"], { execArgv, stdio: ["ignore", "pipe", "inherit", "ipc"] });
     let out = "";
     child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString()));
     child.once("exit", (code) => {
-      if (code !== 0) return reject(new Error(`${script} exited with ${code}`));
+      if (code !== 0) return reject(new Error(`${name} exited with ${code}`));
       try {
         resolve(JSON.parse(out.trim().split("\n").pop() ?? "") as T);
       } catch (error) {
@@ -332,19 +332,19 @@ async function main(): Promise<void> {
   if (parts.has("http") || parts.has("workloads") || parts.has("sockets")) report.push(...(await measureServers(parts)));
   if (parts.has("scale")) {
     log(`sockets at scale: ${fmt(SETTINGS.scaleSockets)} sockets`);
-    report.push(formatScale(await runChild<ScaleResult>("./scale.ts", [String(SETTINGS.scaleSockets)])));
+    report.push(formatScale(await runChild<ScaleResult>("scale", [String(SETTINGS.scaleSockets)])));
   }
   if (parts.has("micro")) {
     log("micro benchmark");
-    const micro = await runChild<{ micro: MicroResult[]; cacheKey: CacheKeyResult }>("./micro.ts", quick ? ["--quick"] : []);
+    const micro = await runChild<{ micro: MicroResult[]; cacheKey: CacheKeyResult }>("micro", quick ? ["--quick"] : []);
     report.push(formatMicro(micro.micro, micro.cacheKey));
-    report.push(formatHitPath(await runChild<HitPathResult>("./hitpath.ts", quick ? ["--quick"] : [])));
+    report.push(formatHitPath(await runChild<HitPathResult>("hitpath", quick ? ["--quick"] : [])));
   }
   if (parts.has("memory")) {
     log(`memory: ${fmt(memoryTokens)} distinct tokens, cache ${fmt(DEFAULT_CACHE_SIZE)} and off`);
     const results = [
-      await runChild<MemoryResult>("./memory.ts", [String(memoryTokens), String(DEFAULT_CACHE_SIZE)], ["--expose-gc"]),
-      await runChild<MemoryResult>("./memory.ts", [String(memoryTokens), "0"], ["--expose-gc"]),
+      await runChild<MemoryResult>("memory", [String(memoryTokens), String(DEFAULT_CACHE_SIZE)], ["--expose-gc"]),
+      await runChild<MemoryResult>("memory", [String(memoryTokens), "0"], ["--expose-gc"]),
     ];
     report.push(
       table([

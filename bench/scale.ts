@@ -11,7 +11,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { io, type Socket } from "socket.io-client";
-import { fmt, freePort, median, mintPool, startBenchIssuer, table } from "./common.js";
+import { benchChild, fmt, freePort, median, mintPool, startBenchIssuer, table } from "./common.js";
 import type { ServerKind } from "./server.js";
 
 const EMITTERS = 50;
@@ -40,8 +40,9 @@ interface ScaleServer {
 
 async function startServer(kind: ServerKind, env: Record<string, string>): Promise<ScaleServer> {
   const port = await freePort();
-  const child: ChildProcess = fork(new URL("./server.ts", import.meta.url), [kind, String(port)], {
-    execArgv: ["--expose-gc", "--import", "tsx"],
+  const { script, execArgv } = benchChild("server", ["--expose-gc"]);
+  const child: ChildProcess = fork(script, [kind, String(port)], {
+    execArgv,
     env: { ...process.env, ...env, AUTH_SERVICE_LOG_LEVEL: "warn" },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
