@@ -1,16 +1,21 @@
 /**
- * `npm run bench:profile [-- <scenario> [alg] [seconds]]`: where a server's time
- * goes. Starts one bench server under `node --cpu-prof`, drives it with
- * autocannon (50 connections) for a few seconds, stops it, and prints the
- * functions with the most self time, and the same time grouped by where
- * the code lives (ioserver-oidc, jose, fastify, Node.js internals, …).
+ * `npm run bench:profile [-- <scenario> [alg] [seconds]]`: where a server's
+ * time goes per request, next to the unprotected route's. Starts the
+ * scenario's bench server and an unprotected one (each its own process),
+ * drives each with autocannon (50 connections) for a warm-up and then for
+ * `seconds`, profiles only that measured span (the inspector, started and
+ * stopped over IPC: start-up and warm-up left out), and prints the main
+ * thread's self time per request, grouped by where the code lives
+ * (ioserver-oidc, jose, fastify, Node.js internals, …), both servers side
+ * by side, then the scenario's functions with the most self time.
+ *
+ * Samples are wall time on the main thread: on a machine the load
+ * generator shares, time spent descheduled inside a system call (writev)
+ * counts as that call's.
  *
  * Scenarios: baseline, noop, warm, cold, floor, peer; alg RS256 (default), ES256 or EdDSA.
  */
-import { fork } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { fork, type ChildProcess } from "node:child_process";
 import autocannon from "autocannon";
 import { BENCH_ALGORITHMS, benchChild, fmt, freePort, mintPool, startBenchIssuer, table, type BenchAlgorithm } from "./common.js";
 import type { ServerKind } from "./server.js";
@@ -46,7 +51,17 @@ function areaOf(url: string, functionName: string): string {
   return url;
 }
 
-function summarize(profile: CpuProfile): string {
+interface Profiled {
+  rate: number;
+  requests: number;
+  /** Self time in µs over the measured span, by function and by area. */
+  byFunction: Map<string, number>;
+  byArea: Map<string, number>;
+  idle: number;
+  busy: number;
+}
+
+function selfTimes(profile: CpuProfile): Omit<Profiled, "rate" | "requests"> {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfMicros = new Map<number, number>();
   profile.samples.forEach((id, i) => selfMicros.set(id, (selfMicros.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
@@ -68,15 +83,61 @@ function summarize(profile: CpuProfile): string {
     const area = areaOf(frame.url, frame.functionName);
     byArea.set(area, (byArea.get(area) ?? 0) + micros);
   }
-  const pct = (micros: number) => `${fmt((100 * micros) / busy, 1)} %`;
-  const top = [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 20);
-  const areas = [...byArea].sort((a, b) => b[1] - a[1]).slice(0, 12);
+  return { byFunction, byArea, idle, busy };
+}
+
+/** One server of `kind`, warmed up, then profiled while autocannon drives it for `seconds`. */
+async function profileServer(kind: ServerKind, env: Record<string, string>, tokens: string[], seconds: number): Promise<Profiled> {
+  const port = await freePort();
+  const { script, execArgv } = benchChild("server");
+  const child: ChildProcess = fork(script, [kind, String(port)], { execArgv, env: { ...process.env, ...env, AUTH_SERVICE_LOG_LEVEL: "warn" }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const next = () =>
+    new Promise<unknown>((resolve, reject) => {
+      child.once("message", resolve);
+      child.once("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)));
+    });
+  try {
+    await next();
+    const requests = tokens.map((token) => ({ method: "GET" as const, path: "/bench", headers: { authorization: `Bearer ${token}` } }));
+    const options = { url: `http://127.0.0.1:${port}/bench`, connections: 50, requests };
+    await autocannon({ ...options, duration: 2 });
+    child.send("profile:start");
+    await next();
+    const result = await autocannon({ ...options, duration: seconds });
+    child.send("profile:stop");
+    const answer = (await next()) as { profile?: CpuProfile; error?: string };
+    if (!answer.profile) throw new Error(`${kind}: no profile (${answer.error ?? "no answer"})`);
+    if (result.non2xx > 0) throw new Error(`${kind}: ${result.non2xx} non-2xx responses`);
+    return { rate: result.requests.average, requests: result.requests.total, ...selfTimes(answer.profile) };
+  } finally {
+    await new Promise((resolve) => {
+      child.once("exit", resolve);
+      child.kill("SIGTERM");
+    });
+  }
+}
+
+function report(name: string, alg: string, baseline: Profiled, scenario: Profiled): string {
+  const perRequest = (p: Profiled, micros: number | undefined) => (micros ?? 0) / p.requests;
+  const us = (value: number) => fmt(value, 2);
+  const areas = [...scenario.byArea.keys(), ...baseline.byArea.keys()].filter((area, i, all) => all.indexOf(area) === i);
+  const rows = areas
+    .map((area) => [area, perRequest(baseline, baseline.byArea.get(area)), perRequest(scenario, scenario.byArea.get(area))] as const)
+    .sort((a, b) => b[2] - a[2])
+    .filter(([, base, mine]) => base >= 0.05 || mine >= 0.05);
+  const top = [...scenario.byFunction].sort((a, b) => b[1] - a[1]).slice(0, 25);
+  const idleShare = (p: Profiled) => `${fmt((100 * p.idle) / (p.idle + p.busy), 1)} %`;
   return [
-    `main thread idle ${fmt((100 * idle) / (idle + busy), 1)} % of the profile; shares below are of the busy time`,
+    `${name} (${alg}): ${fmt(scenario.rate)} req/s; unprotected route: ${fmt(baseline.rate)} req/s (${fmt(scenario.rate / baseline.rate, 2)}×), both profiled over the measured span only`,
+    `main thread idle: unprotected ${idleShare(baseline)}, ${name} ${idleShare(scenario)}`,
     "",
-    table([["self time, by function", "share"], ...top.map(([name, micros]) => [name, pct(micros)])]),
+    table([
+      ["main thread self time, µs per request, by where the code lives", "unprotected", name, "difference"],
+      ...rows.map(([area, base, mine]) => [area, us(base), us(mine), us(mine - base)]),
+      ["all busy time", us(baseline.busy / baseline.requests), us(scenario.busy / scenario.requests), us(scenario.busy / scenario.requests - baseline.busy / baseline.requests)],
+    ]),
     "",
-    table([["self time, by where the code lives", "share"], ...areas.map(([area, micros]) => [area, pct(micros)])]),
+    table([[`${name}: self time, by function`, "µs per request"], ...top.map(([fn, micros]) => [fn, us(perRequest(scenario, micros))])]),
   ].join("\n");
 }
 
@@ -88,36 +149,15 @@ async function main(): Promise<void> {
   if (!scenario) throw new Error(`scenario must be one of ${Object.keys(SCENARIOS).join(", ")}`);
   if (!BENCH_ALGORITHMS.includes(alg)) throw new Error(`alg must be one of ${BENCH_ALGORITHMS.join(", ")}`);
   const bench = await startBenchIssuer();
-  const tokens = await mintPool(bench, alg, scenario.distinct ? 2000 : 1);
-  const dir = mkdtempSync(join(tmpdir(), "ioserver-oidc-prof-"));
-  const port = await freePort();
-  const { script, execArgv } = benchChild("server", ["--cpu-prof", `--cpu-prof-dir=${dir}`]);
-  const child = fork(script, [scenario.kind, String(port)], {
-    execArgv,
-    env: { ...process.env, ...bench.issuer.env(), ...scenario.env, AUTH_SERVICE_LOG_LEVEL: "warn" },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
   try {
-    await new Promise<void>((resolve, reject) => {
-      child.once("message", () => resolve());
-      child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
-    });
-    const requests = tokens.map((token) => ({ method: "GET" as const, path: "/bench", headers: { authorization: `Bearer ${token}` } }));
-    const options = { url: `http://127.0.0.1:${port}/bench`, connections: 50, requests };
-    await autocannon({ ...options, duration: 2 });
-    const result = await autocannon({ ...options, duration: seconds });
-    console.log(`${name} (${alg}): ${fmt(result.requests.average)} req/s, ${result.non2xx} non-2xx\n`);
+    const tokens = await mintPool(bench, alg, scenario.distinct ? 2000 : 1);
+    const env = bench.issuer.env();
+    const baseline = await profileServer("baseline", env, tokens, seconds);
+    const profiled = await profileServer(scenario.kind, { ...env, ...scenario.env }, tokens, seconds);
+    console.log(report(name, alg, baseline, profiled));
   } finally {
-    await new Promise((resolve) => {
-      child.once("exit", resolve);
-      child.kill("SIGTERM");
-    });
     await bench.issuer.close();
   }
-  const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
-  if (!file) throw new Error("no .cpuprofile written");
-  console.log(summarize(JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile));
-  rmSync(dir, { recursive: true, force: true });
 }
 
 await main();

@@ -9,10 +9,12 @@
  * unprotected (fastify) or behind fastify-jwt-jwks (jwks).
  * ioserver-oidc reads its settings from the AUTH_SERVICE_* variables the
  * driver passes. Prints "ready" once listening; answers "cpu" messages with
- * its CPU time, so the driver can report CPU per request, and "stats"
- * messages with the token cache's hit and miss counts.
+ * its CPU time, so the driver can report CPU per request, "stats"
+ * messages with the token cache's hit and miss counts, and
+ * "profile:start" / "profile:stop" with a CPU profile of the span between.
  */
 import "reflect-metadata";
+import { Session } from "node:inspector";
 import { fileURLToPath } from "node:url";
 import { BaseController, BaseService, IOServer } from "ioserver";
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -86,8 +88,20 @@ async function startIOServer(): Promise<() => Promise<unknown>> {
   return () => server.stop();
 }
 
+/** The CPU profile of the span between "profile:start" and "profile:stop" (bench/profile.ts), start-up left out. */
+let profiler: Session | undefined;
+
 process.on("message", (message) => {
-  if (message === "cpu") {
+  if (message === "profile:start") {
+    profiler = new Session();
+    profiler.connect();
+    profiler.post("Profiler.enable", () => profiler?.post("Profiler.start", () => process.send?.("profiling")));
+  } else if (message === "profile:stop") {
+    profiler?.post("Profiler.stop", (error, result) => {
+      process.send?.(error ? { error: error.message } : { profile: result.profile });
+      profiler?.disconnect();
+    });
+  } else if (message === "cpu") {
     const { user, system } = process.cpuUsage();
     process.send?.({ cpuMicros: user + system });
   } else if (message === "memory") {
