@@ -11,7 +11,7 @@ export interface BenchServer {
   url: string;
   cpuMicros(): Promise<number>;
   /** The token cache's hit and miss counts so far (zeros for servers without one). */
-  cacheStats(): Promise<{ hits: number; misses: number }>;
+  cacheStats(): Promise<{ hits: number; misses: number; shared: number }>;
   stop(): Promise<void>;
 }
 
@@ -38,7 +38,7 @@ export async function startServer(kind: ServerKind, env: Record<string, string>,
       }),
     cacheStats: () =>
       new Promise((resolve) => {
-        child.once("message", (message) => resolve(message as { hits: number; misses: number }));
+        child.once("message", (message) => resolve(message as { hits: number; misses: number; shared: number }));
         child.send("stats");
       }),
     stop: () =>

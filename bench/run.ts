@@ -44,6 +44,8 @@ interface Sample {
   cpuPerOp: number;
   /** The server's token-cache hit ratio over the run, and an exact LRU's of the same size on the same sequence. */
   hitRatio?: number;
+  /** Misses that waited for a verification of the same token already running (no signature check of their own), over all lookups. */
+  sharedRatio?: number;
   lruHitRatio?: number;
   /** Rate over the unprotected server's rate measured just before, in the same round: robust to drifting load. */
   ratio?: number;
@@ -91,7 +93,7 @@ async function runHttp(server: BenchServer, load: Load, seconds: number): Promis
   return {
     rate: result.requests.average,
     cpuPerOp: cpu / result.requests.total,
-    ...(lookups > 0 ? { hitRatio: hits / lookups } : {}),
+    ...(lookups > 0 ? { hitRatio: hits / lookups, sharedRatio: (statsAfter.shared - statsBefore.shared) / lookups } : {}),
     ...(lru && lruBefore ? { lruHitRatio: (lru.hits - lruBefore.hits) / Math.max(1, lru.lookups - lruBefore.lookups) } : {}),
   };
 }
@@ -284,6 +286,8 @@ async function measureServers(parts: Set<Part>): Promise<string[]> {
       twin ? paired(name, twin) : "",
       `${fmt(med(httpSamples, name, (s) => s.cpuPerOp))} µs`,
       percent(name, (s) => s.hitRatio),
+      percent(name, (s) => s.sharedRatio),
+      percent(name, (s) => (s.hitRatio === undefined ? undefined : s.hitRatio + (s.sharedRatio ?? 0))),
       percent(name, (s) => s.lruHitRatio),
     ];
     report.push(
@@ -293,6 +297,8 @@ async function measureServers(parts: Set<Part>): Promise<string[]> {
           "÷ cache-off twin, per round",
           "server CPU/req",
           "hit ratio",
+          "shared in flight",
+          "no own verification",
           "exact LRU, same sequence",
         ],
         row("unprotected IOServer route (uniform draws)", "w baseline"),

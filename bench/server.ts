@@ -10,16 +10,19 @@
  * ioserver-oidc reads its settings from the AUTH_SERVICE_* variables the
  * driver passes. Prints "ready" once listening; answers "cpu" messages with
  * its CPU time, so the driver can report CPU per request, "stats"
- * messages with the token cache's hit and miss counts, and
+ * messages with the token cache's hit and miss counts (and how many misses
+ * shared a verification already running), and
  * "profile:start" / "profile:stop" with a CPU profile of the span between.
  */
 import "reflect-metadata";
+import { subscribe } from "node:diagnostics_channel";
 import { Session } from "node:inspector";
 import { fileURLToPath } from "node:url";
 import { BaseController, BaseService, IOServer } from "ioserver";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { OidcConfigManager, OidcHttpMiddleware, OidcSocketMiddleware, oidcContainer, requireEventPermissions, TOKENS } from "../src/index.js";
 import type { TokenCacheStats } from "../src/services/verification/VerifiedTokenCache.js";
+import { OIDC_CHANNELS, type TokenCacheMessage } from "../src/services/diagnostics.js";
 import { startPlainFastify } from "./fastifyPeer.js";
 import { FloorDpopHttpMiddleware, FloorHttpMiddleware } from "./floor.js";
 import { PeerHttpMiddleware, PeerSocketMiddleware } from "./peer.js";
@@ -88,6 +91,12 @@ async function startIOServer(): Promise<() => Promise<unknown>> {
   return () => server.stop();
 }
 
+/** Cache misses that waited for a verification of the same token already running (the verifier's diagnostics channel). */
+let shared = 0;
+subscribe(OIDC_CHANNELS.tokenCache, (message) => {
+  if ((message as TokenCacheMessage).shared === true) shared += 1;
+});
+
 /** The CPU profile of the span between "profile:start" and "profile:stop" (bench/profile.ts), start-up left out. */
 let profiler: Session | undefined;
 
@@ -112,7 +121,7 @@ process.on("message", (message) => {
     process.send?.({ rss, heapUsed, timers });
   } else if (message === "stats") {
     const cache = oidcContainer.resolve(TOKENS.VerifiedTokenCache) as { stats?: TokenCacheStats };
-    process.send?.({ hits: cache.stats?.hits ?? 0, misses: cache.stats?.misses ?? 0 });
+    process.send?.({ hits: cache.stats?.hits ?? 0, misses: cache.stats?.misses ?? 0, shared });
   }
 });
 process.on("SIGTERM", () => {

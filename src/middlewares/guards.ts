@@ -2,12 +2,12 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { Socket } from "socket.io";
 import type { DependencyContainer } from "tsyringe";
-import { oidcContainer } from "../container.js";
+import { oidcContainer, scopeFor } from "../container.js";
 import { ERR_FORBIDDEN, OidcError } from "../errors.js";
 import type { AccessRequirement } from "../services/AccessRequirement.js";
-import { logRefusal } from "../services/AuthPipeline.js";
+import { logRefusal, offeredUnder } from "../services/AuthPipeline.js";
 import { publishRefused } from "../services/diagnostics.js";
-import { TOKENS } from "../tokens.js";
+import { TOKENS, type AppHandle } from "../tokens.js";
 import { readAuth, recordAdmission } from "../transport/authState.js";
 import { sendHttpError, toSocketError } from "../transport/reportError.js";
 import type { SocketNext } from "./OidcSocketMiddleware.js";
@@ -41,7 +41,8 @@ export function refusalFor(
   }
   const unmet = requirement.unmet(auth);
   if (unmet === undefined) return undefined;
-  const refusal = new OidcError(ERR_FORBIDDEN, { message: unmet, reason: `requires ${requirement.description}`, scope: requirement.scope });
+  // The error goes on the challenge of the scheme the client authenticated with (RFC 9449 §7.1).
+  const refusal = new OidcError(ERR_FORBIDDEN, { message: unmet, reason: `requires ${requirement.description}`, scope: requirement.scope, scheme: auth.scheme });
   logRefusal(logger, refusal, { ...where, sub: auth.context.sub }, atWill);
   publishRefused(where.transport, refusal);
   return refusal;
@@ -52,19 +53,25 @@ export function refusalFor(
  * `requirePermissions(...).http` or `requireScopes(...).http`; place it
  * after `OidcHttpMiddleware`. Refuses with 403 `ERR_FORBIDDEN` and
  * `WWW-Authenticate: Bearer … error="insufficient_scope"` (RFC 6750 §3.1),
- * with `scope="<the required scopes>"` for a scope guard.
+ * with `scope="<the required scopes>"` for a scope guard; a request that
+ * authenticated with DPoP gets the error on the `DPoP` challenge instead
+ * (RFC 9449 §7.1).
  */
 export class OidcHttpGuard {
   static container: DependencyContainer = oidcContainer;
   static requirement: AccessRequirement = NOBODY;
 
-  handle(): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
+  handle(appHandle?: AppHandle): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
     const { container, requirement } = this.constructor as typeof OidcHttpGuard;
     const logger = container.resolve(TOKENS.Logger);
+    // The settings the authentication middleware of this app reads (a host's own appHandle.oidcConfig included).
+    const config = scopeFor(container, appHandle).resolve(TOKENS.ConfigService);
     return async function oidcHttpGuard(request, reply) {
       // The route pattern, never request.url: its query string may carry a token (?access_token=…) or other secrets.
       const refusal = refusalFor(requirement, readAuth(request), logger, { transport: "http", route: request.routeOptions.url });
-      return refusal ? sendHttpError(reply, refusal) : undefined;
+      if (refusal === undefined) return undefined;
+      // To a DPoP client, the challenge offers what the authentication middleware accepts, as its own 401s do (DPoP with its algs).
+      return sendHttpError(reply, refusal.scheme === "DPoP" ? refusal.offer(offeredUnder(config)) : refusal);
     };
   }
 }

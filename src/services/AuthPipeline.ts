@@ -38,6 +38,8 @@ export interface AuthResult {
   readonly roleSource?: RoleSource;
   /** A fresh DPoP nonce for the client (nonces on, and its proof did not carry the current one). */
   readonly dpopNonce?: string;
+  /** The scheme the token was presented with; absent means Bearer. A guard's refusal puts its error on it (RFC 9449 §7.1). */
+  readonly scheme?: AuthScheme;
 }
 
 /**
@@ -110,7 +112,8 @@ export class AuthPipeline {
       publishAuthenticated(transport, claims);
       // The recorded identity: the transports only hand out copies of it (attachAuth, getAuth), so no handler can change it.
       const result: AuthResult = { context: recordedUserContext(claims, user), claims, localRole: localRoleOf(user), roleSource: this.roleSource() };
-      return Object.freeze(dpopNonce === undefined ? result : { ...result, dpopNonce });
+      if (credential.scheme === "Bearer") return Object.freeze(result);
+      return Object.freeze(dpopNonce === undefined ? { ...result, scheme: credential.scheme } : { ...result, scheme: credential.scheme, dpopNonce });
     } catch (error) {
       const refusal = clientSafe(toOidcError(error, ERR_AUTH_TOKEN_INVALID));
       // Server faults carry no challenge: nothing to offer.
@@ -175,14 +178,23 @@ export class AuthPipeline {
     }
   }
 
-  /** The DPoP settings; their defaults when no configuration can be read (a host's own verifier may need none). */
   private dpopSettings(): DpopSettings {
-    try {
-      return this.config.get();
-    } catch {
-      return DPOP_DEFAULTS;
-    }
+    return dpopSettingsOf(this.config);
   }
+}
+
+/** The DPoP settings; their defaults when no configuration can be read (a host's own verifier may need none). */
+function dpopSettingsOf(config: ConfigService): DpopSettings {
+  try {
+    return config.get();
+  } catch {
+    return DPOP_DEFAULTS;
+  }
+}
+
+/** What a refusal's challenge offers under `config`'s DPoP mode: for refusals made outside the pipeline (the guards). */
+export function offeredUnder(config: ConfigService): OfferedSchemes {
+  return offeredBy(dpopSettingsOf(config));
 }
 
 /** The `cnf.jkt` of a DPoP-bound token (RFC 9449 §6.1); other `cnf` members (Keycloak sends some) are ignored. */

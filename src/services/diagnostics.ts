@@ -142,6 +142,8 @@ export interface JwksFetchMessage {
 /** On {@link OIDC_CHANNELS}.tokenCache. */
 export interface TokenCacheMessage {
   readonly hit: boolean;
+  /** On a miss: the token was being verified already, and this lookup waits for that verification instead of running its own. */
+  readonly shared?: boolean;
 }
 
 /** On {@link OIDC_CHANNELS}.revocation. */
@@ -179,10 +181,10 @@ export function publishRefused(transport: string, error: OidcError): void {
 }
 
 /** A verified-token cache lookup; `claims` is what a hit returned. */
-export function publishTokenCacheLookup(claims: VerifiedClaims | undefined): void {
+export function publishTokenCacheLookup(claims: VerifiedClaims | undefined, shared = false): void {
   if (claims !== undefined && authenticated.hasSubscribers) servedFromCache.add(claims);
   if (!tokenCache.hasSubscribers) return;
-  const message: TokenCacheMessage = { hit: claims !== undefined };
+  const message: TokenCacheMessage = shared ? { hit: false, shared } : { hit: claims !== undefined };
   tokenCache.publish(message);
 }
 

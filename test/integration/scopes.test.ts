@@ -7,6 +7,10 @@ import { getAuth } from "../../src/index.js";
 import { TestIssuer } from "../../src/testing/TestIssuer.js";
 import { calls, connectSocket, emitWithAck } from "../fixtures/app.js";
 import { startLiveApp, type LiveApp } from "../fixtures/live.js";
+import { dpopClient } from "../fixtures/dpopProofs.js";
+
+/** The DPoP challenge's `algs` under the default settings. */
+const DPOP_ALGS = 'algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519"';
 
 class ScopedController extends BaseController {
   async getProfile(request: FastifyRequest, reply: FastifyReply) {
@@ -84,6 +88,17 @@ describe("requireScopes on an HTTP route", () => {
     expect(res.headers.get("www-authenticate")).toBe('Bearer realm="api", error="insufficient_scope", error_description="Missing scope: notes:list", scope="notes:read notes:list"');
     expect(await res.json()).toEqual({ statusCode: 403, error: "Forbidden", code: "ERR_FORBIDDEN", message: 'Missing scope: "notes:list"' });
     expect(calls).toEqual([]);
+  });
+
+  test("a DPoP-bound token without the scope gets the error on the DPoP challenge, the scheme it was sent with (RFC 9449 §7.1)", async () => {
+    const client = await dpopClient("ES256");
+    const token = await issuer.mint({ sub: "sam", scope: "notes:read", cnf: { jkt: client.jkt } });
+    const res = await fetch(`${app.url}/scoped`, { headers: { authorization: `DPoP ${token}`, dpop: await client.proof("GET", `${app.url}/scoped`, token) } });
+    expect(res.status).toBe(403);
+    expect(res.headers.get("www-authenticate")).toBe(`Bearer realm="api", DPoP error="insufficient_scope", error_description="Missing scope: notes:list", scope="notes:read notes:list", ${DPOP_ALGS}`);
+    expect(calls).toEqual([]);
+    const allowed = await issuer.mint({ sub: "sam", scope: "notes:read notes:list", cnf: { jkt: client.jkt } });
+    expect((await fetch(`${app.url}/scoped`, { headers: { authorization: `DPoP ${allowed}`, dpop: await client.proof("GET", `${app.url}/scoped`, allowed) } })).status).toBe(200);
   });
 
   test("mode any: one of them is enough; none is 403 listing them", async () => {

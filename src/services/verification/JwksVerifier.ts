@@ -25,6 +25,7 @@ import {
 } from "./rules.js";
 import { shareRecurringStrings } from "./sharedStrings.js";
 import type { KeySetRegistry } from "../keys/KeySetRegistry.js";
+import type { RemoteKeySet } from "../keys/RemoteKeySet.js";
 import { issuerView, trustedIssuers, unverifiedIssuer } from "../keys/trustedIssuers.js";
 import type { VerifiedTokenCache } from "./VerifiedTokenCache.js";
 import { publishTokenCacheLookup } from "../diagnostics.js";
@@ -53,6 +54,14 @@ const refusal = (failure: RuleFailure): OidcError => {
  */
 @injectable()
 export class JwksVerifier implements TokenVerifier {
+  /**
+   * Full verifications in progress (cache on), by token: a request
+   * presenting a token whose verification is already running waits for
+   * that one instead of checking the signature again. A page's parallel
+   * calls with a new token, or a cold start under load, cost one check.
+   */
+  private readonly running = new Map<string, { config: ResolvedOidcConfig; claims: Promise<VerifiedClaims> }>();
+
   constructor(
     @inject(TOKENS.ConfigService) private readonly configService: ConfigService,
     @inject(TOKENS.KeySetRegistry) private readonly keySets: KeySetRegistry,
@@ -74,7 +83,7 @@ export class JwksVerifier implements TokenVerifier {
     // The issuer whose keys and rules apply: the only one, or the one the unverified iss names.
     const several = trustedIssuers(settings).length > 1;
     const config = several ? selectIssuer(settings, token) : settings;
-    let keySet = this.keySets.current(config);
+    const keySet = this.keySets.current(config);
 
     let cached = keySet && this.cache.get(token, config);
     if (cached !== undefined && keySet !== undefined && !keySet.fresh) {
@@ -82,9 +91,34 @@ export class JwksVerifier implements TokenVerifier {
       await keySet.refreshIfAged();
       cached = this.cache.get(token, config);
     }
-    publishTokenCacheLookup(cached);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      publishTokenCacheLookup(cached);
+      return cached;
+    }
+    if (config.tokenCacheSize <= 0) {
+      publishTokenCacheLookup(undefined);
+      return this.verifyFully(token, config, several, keySet);
+    }
+    const running = this.running.get(token);
+    // Shared only under the same settings: a verification under others could accept what these refuse.
+    if (running !== undefined && running.config === config) {
+      publishTokenCacheLookup(undefined, true);
+      return running.claims;
+    }
+    publishTokenCacheLookup(undefined);
+    const entry = { config, claims: this.verifyFully(token, config, several, keySet) };
+    this.running.set(token, entry);
+    // Both outcomes clear it (a refusal is not remembered: the next request verifies again); the handler's own promise never rejects.
+    const done = (): void => {
+      if (this.running.get(token) === entry) this.running.delete(token);
+    };
+    entry.claims.then(done, done);
+    return entry.claims;
+  }
 
+  /** Every rule, for a token the cache did not answer for; an acceptance is remembered in the cache. */
+  private async verifyFully(token: string, config: ResolvedOidcConfig, several: boolean, known: RemoteKeySet | undefined): Promise<VerifiedClaims> {
+    let keySet = known;
     if (!several) refuseOn(SHAPE_RULE.check(token, config));
     const decoded = decodeHeader(token);
     if (isRuleFailure(decoded)) throw refusal(decoded);

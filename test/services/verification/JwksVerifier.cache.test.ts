@@ -1,8 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, jest, test } from "@jest/globals";
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, jest, test } from "@jest/globals";
 import type { DependencyContainer } from "tsyringe";
 import { createOidcContainer, ERR_AUTH_TOKEN_INVALID, ERR_AUTH_UNAVAILABLE, OidcError, TOKENS, verifyOidcToken } from "../../../src/index.js";
 import type { RemoteKeySet } from "../../../src/services/keys/RemoteKeySet.js";
 import { createOidcLogger } from "../../../src/services/logger.js";
+import { OIDC_CHANNELS, type TokenCacheMessage } from "../../../src/services/diagnostics.js";
 import { ManualClock } from "../../../src/testing/ManualClock.js";
 import { TestIssuer } from "../../../src/testing/TestIssuer.js";
 
@@ -211,5 +213,58 @@ describe("JwksVerifier with the verified-token cache", () => {
     expect(getKey).toHaveBeenCalledTimes(2);
     expect((await verifyOidcToken(token, settings, container)).sub).toBe("alice");
     expect(getKey).toHaveBeenCalledTimes(2);
+  });
+
+  describe("concurrent requests presenting a token being verified", () => {
+    const lookups: TokenCacheMessage[] = [];
+    const listen = (message: unknown) => void lookups.push(message as TokenCacheMessage);
+    beforeEach(() => {
+      lookups.length = 0;
+      subscribe(OIDC_CHANNELS.tokenCache, listen);
+    });
+    afterEach(() => {
+      unsubscribe(OIDC_CHANNELS.tokenCache, listen);
+    });
+
+    test("share one verification: one signature check for 20 requests, the same frozen claims for each", async () => {
+      const { verifier, getKey } = setup();
+      const token = await mint({ jti: "parallel" });
+      const results = await Promise.all(Array.from({ length: 20 }, () => verifier.verify(token)));
+      expect(getKey).toHaveBeenCalledTimes(1);
+      expect(new Set(results).size).toBe(1);
+      expect(results[0]).toMatchObject({ sub: "alice", jti: "parallel" });
+      expect(lookups.filter((m) => !m.hit && m.shared !== true)).toHaveLength(1);
+      expect(lookups.filter((m) => m.shared === true)).toHaveLength(19);
+      // Once settled, the next request is an ordinary hit.
+      await verifier.verify(token);
+      expect(lookups.at(-1)).toEqual({ hit: true });
+      expect(getKey).toHaveBeenCalledTimes(1);
+    });
+
+    test("share a refusal too, and do not keep it: the next request verifies (and refuses) again, with no unhandled rejection", async () => {
+      const { verifier, getKey } = setup();
+      const forged = tamper(await mint({ jti: "forged" }), 2);
+      const outcomes = await Promise.all(Array.from({ length: 5 }, () => refusal(verifier.verify(forged))));
+      expect(outcomes.map((e) => e.code)).toEqual(Array(5).fill(ERR_AUTH_TOKEN_INVALID));
+      expect(getKey).toHaveBeenCalledTimes(1);
+      expect((await refusal(verifier.verify(forged))).code).toBe(ERR_AUTH_TOKEN_INVALID);
+      expect(getKey).toHaveBeenCalledTimes(2);
+    });
+
+    test("with the cache off, each request verifies on its own", async () => {
+      const { verifier, getKey } = setup({ AUTH_SERVICE_TOKEN_CACHE_SIZE: "0" });
+      const token = await mint({ jti: "uncached" });
+      await Promise.all(Array.from({ length: 4 }, () => verifier.verify(token)));
+      expect(getKey).toHaveBeenCalledTimes(4);
+      expect(lookups.some((m) => m.shared === true)).toBe(false);
+    });
+
+    test("distinct tokens are never shared, even issued for the same subject at the same second", async () => {
+      const { verifier, getKey } = setup();
+      const [a, b] = [await mint({ jti: "a" }), await mint({ jti: "b" })];
+      const [claimsA, claimsB] = await Promise.all([verifier.verify(a), verifier.verify(b)]);
+      expect([claimsA.jti, claimsB.jti]).toEqual(["a", "b"]);
+      expect(getKey).toHaveBeenCalledTimes(2);
+    });
   });
 });
