@@ -125,12 +125,13 @@ export class JwksVerifier implements TokenVerifier {
     for (const rule of HEADER_RULES) refuseOn(rule.check(decoded, config));
     const header = decoded as TokenHeader;
     const nowMs = this.clock.now();
-    // A token naming another issuer is refused before any key or metadata is fetched (the issuer rule on the unverified payload).
-    if (!several) checkUnverifiedIssuer(config, header, token, nowMs);
+    // Decoded once, before the key lookup: a payload naming another issuer (or none) is refused before any key or
+    // metadata is fetched, by the issuer rule the claims run; one that is no JSON object is refused after the signature.
+    const payload = decodePayload(token);
+    if (!several && !isRuleFailure(payload)) refuseOn(ISSUER_RULE.check({ header, payload, nowMs }, config));
     keySet ??= await this.keySets.keySetFor(config);
     const key = await keySet.getKey(header.alg, header.kid);
     refuseOn(await SIGNATURE_RULE.check(token, header.alg, key));
-    const payload = decodePayload(token);
     if (isRuleFailure(payload)) throw refusal(payload);
     const subject: ClaimsUnderTest = { header, payload, nowMs };
     for (const rule of CLAIM_RULES) refuseOn(rule.check(subject, config));
@@ -154,17 +155,6 @@ function selectIssuer(settings: ResolvedOidcConfig, token: string): ResolvedOidc
   const view = issuerView(settings, iss);
   if (view === undefined) throw refusal(untrustedIssuer(settings, payload, iss));
   return view;
-}
-
-/**
- * With one trusted issuer: a payload naming another `iss` (or none) is
- * refused before the key lookup, which could fetch the JWKS, by the same
- * issuer rule the claims run. A payload that is not a JSON object is left
- * to the claim rules after the signature.
- */
-function checkUnverifiedIssuer(config: ResolvedOidcConfig, header: TokenHeader, token: string, nowMs: number): void {
-  const { payload } = unverifiedIssuer(token.slice(token.indexOf(".") + 1, token.lastIndexOf(".")));
-  if (payload !== undefined) refuseOn(ISSUER_RULE.check({ header, payload, nowMs }, config));
 }
 
 function refuseOn(failure: RuleFailure | undefined): void {
