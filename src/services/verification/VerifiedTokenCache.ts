@@ -97,6 +97,8 @@ class Lru {
  * at most).
  */
 const HOT_SLOTS = 256;
+/** How many misses' digests are remembered for their `set`: far more than requests in flight. */
+const MISS_DIGESTS = 1024;
 const HOT_MAX_LENGTH = 8192;
 
 /**
@@ -146,12 +148,13 @@ export class BoundedVerifiedTokenCache implements VerifiedTokenCache {
   private windowMax = 0;
   private protectedMax = 0;
   private sketch: FrequencySketch | undefined;
-  private lastToken: string | undefined;
-  private lastDigest = "";
+  private readonly missDigests = new Map<string, string>();
   /** Lookups and admissions so far. */
   readonly stats: TokenCacheStats = { hits: 0, misses: 0, evictions: 0 };
   /** Entries moved between or removed from segments: the eviction work, for tests that count it. */
   moves = 0;
+  /** Tokens hashed (SHA-256) so far, for tests that count the work. */
+  hashed = 0;
 
   constructor(@inject(TOKENS.Clock) private readonly clock: Clock) {}
 
@@ -170,15 +173,16 @@ export class BoundedVerifiedTokenCache implements VerifiedTokenCache {
     const hash = tailHash(token);
     let entry = this.hot.get(token, hash);
     if (entry === undefined || entry.segment === NONE) {
-      entry = this.entries.get(this.digest(token));
-      if (entry !== undefined) this.hot.set(token, hash, entry);
+      const digest = this.digest(token);
+      entry = this.entries.get(digest);
+      if (entry === undefined) return this.miss(token, digest);
+      this.hot.set(token, hash, entry);
     }
-    if (entry === undefined) return this.miss();
     if (this.clock.now() >= entry.expiresAtMs) {
       this.evict(entry);
-      return this.miss();
+      return this.miss(token, entry.digest);
     }
-    if (entry.scope !== scopeOf(config)) return this.miss();
+    if (entry.scope !== scopeOf(config)) return this.miss(token, entry.digest);
     this.stats.hits += 1;
     this.sketch?.increment(entry.hash);
     this.touch(entry);
@@ -190,10 +194,11 @@ export class BoundedVerifiedTokenCache implements VerifiedTokenCache {
     if (capacity <= 0) return;
     if (capacity !== this.capacity) this.resize(capacity);
     this.watch(verification.keySet);
-    const digest = this.digest(token);
+    const hash = tailHash(token);
+    const digest = this.missDigests.get(token) ?? this.digest(token);
+    this.missDigests.delete(token);
     const existing = this.entries.get(digest);
     if (existing !== undefined) this.evict(existing);
-    const hash = tailHash(token);
     this.sketch?.increment(hash);
     const expiresAtMs = Math.min(verification.acceptedUntilMs, this.clock.now() + config.tokenCacheTtlSeconds * 1000);
     const entry: Entry = {
@@ -212,17 +217,9 @@ export class BoundedVerifiedTokenCache implements VerifiedTokenCache {
     if (this.window.size > this.windowMax) this.leaveWindow(this.window.oldest as Entry);
   }
 
-  /**
-   * The token's SHA-256, remembered for the last token asked about: a miss
-   * is followed by the verification and then `set` of the same token, which
-   * need not hash it twice (unless other lookups came in between).
-   */
   private digest(token: string): string {
-    if (token !== this.lastToken) {
-      this.lastToken = token;
-      this.lastDigest = digestOf("sha256", token, "base64");
-    }
-    return this.lastDigest;
+    this.hashed += 1;
+    return digestOf("sha256", token, "base64");
   }
 
   /** A hit: most recently used in its segment; a second use in probation earns a protected place. */
@@ -293,8 +290,16 @@ export class BoundedVerifiedTokenCache implements VerifiedTokenCache {
     this.stats.evictions += 1;
   }
 
-  private miss(): undefined {
+  /**
+   * A miss, whose digest is remembered for the `set` that follows once the
+   * token is verified: other requests' lookups may come in between, and the
+   * token need not be hashed twice. Misses of refused tokens are never
+   * followed by a `set`: the memo is emptied when it reaches its bound.
+   */
+  private miss(token: string, digest: string): undefined {
     this.stats.misses += 1;
+    if (this.missDigests.size >= MISS_DIGESTS) this.missDigests.clear();
+    this.missDigests.set(token, digest);
     return undefined;
   }
 

@@ -275,6 +275,17 @@ describe("BoundedVerifiedTokenCache hot-token table", () => {
     expect(cache.get(`header.payload-a${tail}`, cfg)?.sub).toBe("alice");
   });
 
+  test("a token is hashed once per verification, even with 50 other requests' lookups between its miss and its store", () => {
+    const { cache, cfg, store } = setup();
+    store("first");
+    const tokens = Array.from({ length: 50 }, (_, i) => `header.payload-${i}.signature-${i}`);
+    const before = cache.hashed;
+    for (const token of tokens) expect(cache.get(token, cfg)).toBeUndefined();
+    for (const token of tokens) store(token);
+    expect(cache.hashed - before).toBe(50);
+    for (const token of tokens) expect(cache.get(token, cfg)?.sub).toBe(token);
+  });
+
   test("an entry found through the hot table still goes with its key, its deadline and its settings", () => {
     const { cache, keySet, cfg, store } = setup();
     store("by-a", { key: keyA });
