@@ -26,8 +26,12 @@ export interface SocketAuthOptions {
    * without query), e.g. with panva's `dpop` package:
    * `(token) => generateProof(keyPair, "https://api.example.com/chat", "GET", undefined, token)`.
    * Called for every handshake and every `auth:refresh`, which then carry `{ token, dpop }`.
+   * `nonce` is the server's latest DPoP nonce, once it sent one (servers with
+   * `AUTH_SERVICE_DPOP_NONCE_SECRET`): put it in the proof's `nonce` claim.
+   * A handshake or refresh refused with `use_dpop_nonce` is retried once
+   * with the new nonce.
    */
-  dpopProof?: (token: string) => string | Promise<string>;
+  dpopProof?: (token: string, nonce?: string) => string | Promise<string>;
   /** Send `auth:refresh` this many seconds before the token's `exp` (default 60; at most half the remaining lifetime). */
   refreshBeforeSeconds?: number;
   /** How long to wait for the `auth:refresh` acknowledgement, in ms (default 5000); no answer counts as a refusal. */
@@ -80,6 +84,15 @@ export function keepSocketAuthenticated(socket: Socket, options: SocketAuthOptio
   let current: string | undefined;
   /** Counts connections, so a refresh begun on an earlier one is dropped instead of sent on the next. */
   let connection = 0;
+  /** The server's latest DPoP nonce (a refusal's `dpopNonce`), for the next proof. */
+  let nonce: string | undefined;
+  const proofFor = async (token: string): Promise<string | undefined> => (options.dpopProof ? options.dpopProof(token, nonce) : undefined);
+  /** Takes a refusal's nonce; true when the refusal asked for it (`use_dpop_nonce`) and it is new, so one retry may succeed. */
+  const learnNonce = (refusal: { dpopNonce?: unknown; challenge?: unknown } | undefined): boolean => {
+    if (typeof refusal?.dpopNonce !== "string" || refusal.dpopNonce === nonce) return false;
+    nonce = refusal.dpopNonce;
+    return typeof refusal.challenge === "string" && refusal.challenge.includes('error="use_dpop_nonce"');
+  };
 
   const report = (error: unknown): void => options.onError?.(error instanceof Error ? error : new Error(String(error)));
   const clearTimer = (): void => {
@@ -101,7 +114,7 @@ export function keepSocketAuthenticated(socket: Socket, options: SocketAuthOptio
     socket.connect();
   };
 
-  async function refresh(): Promise<void> {
+  async function refresh(retried = false): Promise<void> {
     timer = undefined;
     const startedOn = connection;
     const outdated = (): boolean => stopped || startedOn !== connection || !socket.connected;
@@ -110,7 +123,7 @@ export function keepSocketAuthenticated(socket: Socket, options: SocketAuthOptio
     try {
       token = await options.getToken();
       if (outdated()) return;
-      const payload = options.dpopProof ? { token, dpop: await options.dpopProof(token) } : token;
+      const payload = options.dpopProof ? { token, dpop: await proofFor(token) } : token;
       if (outdated()) return;
       answer = await socket.timeout(ackTimeoutMs).emitWithAck(AUTH_REFRESH_EVENT, payload);
     } catch (error) {
@@ -123,6 +136,7 @@ export function keepSocketAuthenticated(socket: Socket, options: SocketAuthOptio
       current = token;
       return schedule(answer.exp ?? tokenExpiry(token));
     }
+    if (learnNonce(answer?.ok === false ? answer : undefined) && !retried) return refresh(true);
     report(Object.assign(new Error(answer?.message ?? "auth:refresh refused"), { code: answer?.code, statusCode: answer?.statusCode }));
     reconnect();
   }
@@ -131,7 +145,7 @@ export function keepSocketAuthenticated(socket: Socket, options: SocketAuthOptio
   socket.auth = (callback: (data: object) => void) => {
     Promise.resolve()
       .then(() => options.getToken())
-      .then(async (token) => ({ token, dpop: options.dpopProof ? await options.dpopProof(token) : undefined }))
+      .then(async (token) => ({ token, dpop: await proofFor(token) }))
       .then(
         ({ token, dpop }) => {
           current = token;
@@ -157,6 +171,10 @@ export function keepSocketAuthenticated(socket: Socket, options: SocketAuthOptio
     handle.stop();
     options.onRevoked?.(notice);
   };
+  /** A handshake refused for want of the server's nonce is tried again, once per new nonce (socket.io-client does not retry a refused handshake). */
+  const onConnectError = (error: Error & { data?: { dpopNonce?: unknown; challenge?: unknown } }): void => {
+    if (!stopped && learnNonce(error.data)) socket.connect();
+  };
   const onDisconnect = (reason: string): void => {
     clearTimer();
     // socket.io-client reconnects by itself after transport failures, but not after a server-side disconnect.
@@ -166,6 +184,7 @@ export function keepSocketAuthenticated(socket: Socket, options: SocketAuthOptio
   socket.on(AUTH_EXPIRED_EVENT, onExpired);
   socket.on(AUTH_REVOKED_EVENT, onRevoked);
   socket.on("disconnect", onDisconnect);
+  socket.on("connect_error", onConnectError);
 
   const handle: SocketAuthHandle = {
     stop() {
@@ -175,6 +194,7 @@ export function keepSocketAuthenticated(socket: Socket, options: SocketAuthOptio
       socket.off(AUTH_EXPIRED_EVENT, onExpired);
       socket.off(AUTH_REVOKED_EVENT, onRevoked);
       socket.off("disconnect", onDisconnect);
+      socket.off("connect_error", onConnectError);
     },
     get stopped() {
       return stopped;

@@ -4,8 +4,9 @@ import type { DpopTarget } from "../services/verification/DpopProofVerifier.js";
 /**
  * The request a DPoP proof must be for, as Fastify sees it: its method,
  * `request.protocol` and `request.host` (which follow `X-Forwarded-Proto`
- * and `X-Forwarded-Host` only when the host app set Fastify's `trustProxy`:
- * forwarding headers count only when the host says they are trusted) and
+ * and `X-Forwarded-Host` only under Fastify's `trustProxy`, which IOServer
+ * 2.0.6 never sets: a client's forwarding headers never count;
+ * `AUTH_SERVICE_PUBLIC_ORIGIN` names the public origin behind a proxy) and
  * the path of `request.url`.
  */
 export function httpTarget(request: FastifyRequest): DpopTarget {

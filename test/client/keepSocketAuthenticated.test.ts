@@ -5,6 +5,7 @@ import { TOKENS } from "../../src/index.js";
 import { TestIssuer } from "../../src/testing/TestIssuer.js";
 import { ChatService, emitWithAck } from "../fixtures/app.js";
 import { nextEvent, pause, startLiveApp, type LiveApp } from "../fixtures/live.js";
+import { dpopClient, type DpopClient } from "../fixtures/dpopProofs.js";
 
 // Real IOServer, real expiring tokens, real timers: tokens live a few seconds,
 // and the server is told to cut sockets at exp exactly (no clock tolerance).
@@ -181,5 +182,45 @@ describe("keepSocketAuthenticated", () => {
 
   test("refuses options without getToken", () => {
     expect(() => keepSocketAuthenticated(socketFor(), {} as never)).toThrow(TypeError);
+  });
+});
+
+describe("keepSocketAuthenticated with DPoP nonces (AUTH_SERVICE_DPOP_NONCE_SECRET)", () => {
+  let nonceApp: LiveApp;
+  let client: DpopClient;
+  beforeAll(async () => {
+    client = await dpopClient("ES256");
+    nonceApp = await startLiveApp(issuer, { AUTH_SERVICE_CLOCK_TOLERANCE: "0", AUTH_SERVICE_DPOP_NONCE_SECRET: "a-secret-shared-by-every-node-0123456789" }, (server, oidc) => {
+      server.addService({ name: "chat", service: ChatService, middlewares: [oidc.OidcSocketMiddleware] });
+    });
+  });
+  afterAll(async () => nonceApp.stop());
+
+  test("a handshake refused with use_dpop_nonce is retried once with the server's nonce, and refreshes carry it", async () => {
+    const nonces: (string | undefined)[] = [];
+    const errors: Error[] = [];
+    const socket = io(`${nonceApp.url}/chat`, { autoConnect: false, transports: ["websocket"], forceNew: true, reconnection: false });
+    sockets.push(socket);
+    const connects = countConnects(socket);
+    keep(socket, {
+      refreshBeforeSeconds: 2,
+      onError: (error) => errors.push(error),
+      getToken: () => issuer.mint({ sub: "dora", cnf: { jkt: client.jkt } }, { expiresIn: 3 }),
+      dpopProof: (token, nonce) => {
+        nonces.push(nonce);
+        return client.proof("GET", `${nonceApp.url}/chat`, token, nonce);
+      },
+    });
+    socket.connect();
+    await nextEvent(socket, "connect", 5000);
+    // The first proof had no nonce (refused), the retry carried the one the refusal gave.
+    expect(nonces.slice(0, 2)).toEqual([undefined, expect.stringMatching(/^[A-Za-z0-9_-]{43}$/)]);
+    await pause(3500); // past the first token's exp: the refresh, with the nonce, kept the socket
+    expect(socket.connected).toBe(true);
+    expect(connects.count).toBe(1);
+    expect(nonces.length).toBeGreaterThanOrEqual(3);
+    expect(nonces.slice(1).every((nonce) => nonce === nonces[1])).toBe(true);
+    expect(errors).toEqual([]);
+    await expect(whoami(socket)).resolves.toMatchObject({ sub: "dora" });
   });
 });
