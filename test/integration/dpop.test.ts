@@ -120,6 +120,27 @@ describe("AUTH_SERVICE_DPOP=allowed (default)", () => {
     });
   });
 
+  test("a cnf with other members beside jkt (as Keycloak sends) is accepted with a proof of that key; only jkt binds", async () => {
+    const token = await issuer.mint({ sub: "kc-user", aud: "chat-app", cnf: { jkt: client.jkt, "x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2" } });
+    const res = await dpopGet(app, token, await client.proof("GET", `${app.url}/profile`, token));
+    expect({ status: res.status, body: await res.json() }).toEqual({ status: 200, body: expect.objectContaining({ sub: "kc-user" }) });
+    const other = await dpopClient("ES256");
+    const refused = await dpopGet(app, token, await other.proof("GET", `${app.url}/profile`, token));
+    expect(refused.status).toBe(401);
+  });
+
+  test("Socket.IO without auth.token: the upgrade request's Authorization: DPoP and DPoP headers are read, the proof for GET <origin>/chat", async () => {
+    const token = await bound("hedda");
+    const ok = await connectSocket(app.url, "/chat", { headers: { authorization: `DPoP ${token}`, dpop: await client.proof("GET", `${app.url}/chat`, token) } });
+    expect(ok.connected).toBe(true);
+    expect(await emitWithAck(ok.socket!, "whoami")).toMatchObject({ sub: "hedda" });
+    ok.socket!.close();
+    // The same headers with a proof for the HTTP route: refused, as for auth.dpop.
+    const wrong = await connectSocket(app.url, "/chat", { headers: { authorization: `DPoP ${token}`, dpop: await client.proof("GET", `${app.url}/profile`, token) } });
+    expect(wrong.connected).toBe(false);
+    expect(wrong.error?.message).toBe("ERR_AUTH_TOKEN_INVALID");
+  });
+
   test("Socket.IO: a proof for the HTTP route, for POST, or the bound token without auth.dpop is refused", async () => {
     const token = await bound();
     for (const auth of [
