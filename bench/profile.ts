@@ -15,9 +15,9 @@
  *
  * Scenarios: baseline, noop, warm, cold, floor, peer; alg RS256 (default), ES256 or EdDSA.
  */
-import { fork, type ChildProcess } from "node:child_process";
 import autocannon from "autocannon";
-import { BENCH_ALGORITHMS, benchChild, fmt, freePort, mintPool, startBenchIssuer, table, type BenchAlgorithm } from "./common.js";
+import { BENCH_ALGORITHMS, fmt, mintPool, startBenchIssuer, table, type BenchAlgorithm } from "./common.js";
+import { startServer } from "./launch.js";
 import type { ServerKind } from "./server.js";
 
 interface ProfileNode {
@@ -88,32 +88,19 @@ function selfTimes(profile: CpuProfile): Omit<Profiled, "rate" | "requests"> {
 
 /** One server of `kind`, warmed up, then profiled while autocannon drives it for `seconds`. */
 async function profileServer(kind: ServerKind, env: Record<string, string>, tokens: string[], seconds: number): Promise<Profiled> {
-  const port = await freePort();
-  const { script, execArgv } = benchChild("server");
-  const child: ChildProcess = fork(script, [kind, String(port)], { execArgv, env: { ...process.env, ...env, AUTH_SERVICE_LOG_LEVEL: "warn" }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  const next = () =>
-    new Promise<unknown>((resolve, reject) => {
-      child.once("message", resolve);
-      child.once("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)));
-    });
+  const server = await startServer(kind, env);
   try {
-    await next();
     const requests = tokens.map((token) => ({ method: "GET" as const, path: "/bench", headers: { authorization: `Bearer ${token}` } }));
-    const options = { url: `http://127.0.0.1:${port}/bench`, connections: 50, requests };
+    const options = { url: `${server.url}/bench`, connections: 50, requests };
     await autocannon({ ...options, duration: 2 });
-    child.send("profile:start");
-    await next();
+    await server.ask("profile:start");
     const result = await autocannon({ ...options, duration: seconds });
-    child.send("profile:stop");
-    const answer = (await next()) as { profile?: CpuProfile; error?: string };
+    const answer = await server.ask<{ profile?: CpuProfile; error?: string }>("profile:stop");
     if (!answer.profile) throw new Error(`${kind}: no profile (${answer.error ?? "no answer"})`);
     if (result.non2xx > 0) throw new Error(`${kind}: ${result.non2xx} non-2xx responses`);
     return { rate: result.requests.average, requests: result.requests.total, ...selfTimes(answer.profile) };
   } finally {
-    await new Promise((resolve) => {
-      child.once("exit", resolve);
-      child.kill("SIGTERM");
-    });
+    await server.stop();
   }
 }
 

@@ -7,21 +7,14 @@
  * of those sockets on ioserver-oidc alone and with `requireEventPermissions`
  * checking every event, the two servers alternating over the rounds.
  */
-import { fork, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { io, type Socket } from "socket.io-client";
-import { benchChild, fmt, freePort, median, mintPool, startBenchIssuer, table } from "./common.js";
-import type { ServerKind } from "./server.js";
+import { fmt, median, mintPool, startBenchIssuer, table } from "./common.js";
+import { startServer, type BenchServer, type ServerMemory as Usage } from "./launch.js";
 
 const EMITTERS = 50;
 const ROUNDS = 3;
-
-interface Usage {
-  rss: number;
-  heapUsed: number;
-  timers: number;
-}
 
 export interface ScaleResult {
   sockets: number;
@@ -29,45 +22,6 @@ export interface ScaleResult {
   memory: { kind: string; before: Usage; after: Usage }[];
   /** Acknowledged events per second, per round, with and without the per-event check, and the server's CPU µs per event. */
   events: { oidc: number[]; guarded: number[]; oidcCpu: number[]; guardedCpu: number[] };
-}
-
-interface ScaleServer {
-  url: string;
-  memory(): Promise<Usage>;
-  cpuMicros(): Promise<number>;
-  stop(): Promise<void>;
-}
-
-async function startServer(kind: ServerKind, env: Record<string, string>): Promise<ScaleServer> {
-  const port = await freePort();
-  const { script, execArgv } = benchChild("server", ["--expose-gc"]);
-  const child: ChildProcess = fork(script, [kind, String(port)], {
-    execArgv,
-    env: { ...process.env, ...env, AUTH_SERVICE_LOG_LEVEL: "warn" },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  await new Promise<void>((resolveReady, reject) => {
-    child.once("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)));
-    child.once("message", (message) => (message === "ready" ? resolveReady() : reject(new Error(String(message)))));
-  });
-  return {
-    url: `http://127.0.0.1:${port}/bench`,
-    memory: () =>
-      new Promise((resolveUsage) => {
-        child.once("message", (message) => resolveUsage(message as Usage));
-        child.send("memory");
-      }),
-    cpuMicros: () =>
-      new Promise((resolveCpu) => {
-        child.once("message", (message) => resolveCpu((message as { cpuMicros: number }).cpuMicros));
-        child.send("cpu");
-      }),
-    stop: () =>
-      new Promise((resolveStop) => {
-        child.once("exit", () => resolveStop());
-        child.kill("SIGTERM");
-      }),
-  };
 }
 
 /** Opens one socket per token, 50 handshakes at a time; each bounded by a 10 s timeout. */
@@ -90,7 +44,7 @@ async function openSockets(url: string, tokens: string[]): Promise<Socket[]> {
 }
 
 /** Acknowledged "ping" events per second from `emitters`, each waiting for its ack before the next, and the server's CPU µs per event. */
-async function eventRate(server: ScaleServer, emitters: Socket[], seconds: number): Promise<{ rate: number; cpu: number }> {
+async function eventRate(server: BenchServer, emitters: Socket[], seconds: number): Promise<{ rate: number; cpu: number }> {
   const cpuBefore = await server.cpuMicros();
   const deadline = performance.now() + seconds * 1000;
   let acked = 0;
@@ -120,16 +74,16 @@ export async function measureScale(count: number, seconds: number): Promise<Scal
       { kind: "oidc", label: "ioserver-oidc, token cache off", env: { ...env, AUTH_SERVICE_TOKEN_CACHE_SIZE: "0" } },
     ] as const;
     for (const { kind, label, env: serverEnv } of kinds) {
-      const server = await startServer(kind, serverEnv);
+      const server = await startServer(kind, serverEnv, kind, ["--expose-gc"]);
       const before = await server.memory();
-      const sockets = await openSockets(server.url, tokens);
+      const sockets = await openSockets(`${server.url}/bench`, tokens);
       const after = await server.memory();
       memory.push({ kind: label, before, after });
       for (const socket of sockets) socket.close();
       await server.stop();
     }
-    const servers = { oidc: await startServer("oidc", env), guarded: await startServer("guarded", env) };
-    const emitters = { oidc: await openSockets(servers.oidc.url, tokens.slice(0, EMITTERS)), guarded: await openSockets(servers.guarded.url, tokens.slice(0, EMITTERS)) };
+    const servers = { oidc: await startServer("oidc", env, "oidc", ["--expose-gc"]), guarded: await startServer("guarded", env, "guarded", ["--expose-gc"]) };
+    const emitters = { oidc: await openSockets(`${servers.oidc.url}/bench`, tokens.slice(0, EMITTERS)), guarded: await openSockets(`${servers.guarded.url}/bench`, tokens.slice(0, EMITTERS)) };
     await eventRate(servers.oidc, emitters.oidc, 1);
     await eventRate(servers.guarded, emitters.guarded, 1);
     for (let round = 0; round < ROUNDS; round++) {
