@@ -14,6 +14,7 @@ import type { UserProvisioner } from "../../src/services/UserProvisioner.js";
 import { TOKENS } from "../../src/tokens.js";
 import type { LocalUser, VerifiedClaims } from "../../src/types.js";
 import { captureLogger } from "../fixtures/doubles.js";
+import { refusal } from "../fixtures/refusal.js";
 
 const TOKEN = "header.payload.signature-of-alice";
 const CLAIMS: VerifiedClaims = {
@@ -43,16 +44,6 @@ function pipelineWith(verify: TokenVerifier["verify"], findOrCreate: UserProvisi
 const accept = async (): Promise<VerifiedClaims> => CLAIMS;
 const noUser = async (): Promise<LocalUser | undefined> => undefined;
 
-async function refusal(promise: Promise<unknown>): Promise<OidcError> {
-  const error = await promise.then(
-    () => {
-      throw new Error("expected a refusal");
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(OidcError);
-  return error as OidcError;
-}
 
 describe("success", () => {
   test("verify → provision → context; the provisioner gets (sub, { email, name, iss })", async () => {

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { createOidcContainer } from "../../../src/container.js";
-import { ERR_AUTH_TOKEN_INVALID, ERR_AUTH_UNAVAILABLE, OidcError } from "../../../src/errors.js";
+import { ERR_AUTH_TOKEN_INVALID, ERR_AUTH_UNAVAILABLE } from "../../../src/errors.js";
 import { BackChannelLogout } from "../../../src/services/sessions/BackChannelLogout.js";
 import type { Revocation, RevocationStore } from "../../../src/services/sessions/RevocationStore.js";
 import { TestIssuer } from "../../../src/testing/TestIssuer.js";
 import { TOKENS } from "../../../src/tokens.js";
 import { captureLogger } from "../../fixtures/doubles.js";
 import { logoutToken } from "../../fixtures/logoutApp.js";
+import { refusal } from "../../fixtures/refusal.js";
 
 // BackChannelLogout with a fake store: what it asks the store, in which
 // order, and what a failing store turns into.
@@ -34,14 +35,6 @@ function logoutWith(store: Partial<RevocationStore>) {
   return { logout: container.resolve(BackChannelLogout), calls };
 }
 
-async function refusal(promise: Promise<unknown>): Promise<OidcError> {
-  const error = await promise.then(
-    () => new Error("expected a refusal"),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(OidcError);
-  return error as OidcError;
-}
 
 describe("BackChannelLogout", () => {
   test("claims the jti (scoped to the issuer, until exp + tolerance) before adding the revocation; a sid wins over sub", async () => {

@@ -1,12 +1,13 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, jest, test } from "@jest/globals";
 import type { DependencyContainer } from "tsyringe";
-import { createOidcContainer, ERR_AUTH_TOKEN_INVALID, ERR_AUTH_UNAVAILABLE, OidcError, TOKENS, verifyOidcToken } from "../../../src/index.js";
+import { createOidcContainer, ERR_AUTH_TOKEN_INVALID, ERR_AUTH_UNAVAILABLE, TOKENS, verifyOidcToken } from "../../../src/index.js";
 import type { RemoteKeySet } from "../../../src/services/keys/RemoteKeySet.js";
 import { createOidcLogger } from "../../../src/services/logger.js";
 import { OIDC_CHANNELS, type TokenCacheMessage } from "../../../src/services/diagnostics.js";
 import { ManualClock } from "../../../src/testing/ManualClock.js";
 import { TestIssuer } from "../../../src/testing/TestIssuer.js";
+import { refusal } from "../../fixtures/refusal.js";
 
 // The verifier with its cache, against a real JWKS served over HTTP. A
 // cache hit is recognised by the key set not being asked for a key: every
@@ -41,14 +42,6 @@ function setup(env: Record<string, string> = {}) {
 const mint = (claims: Record<string, unknown> = {}, options: Parameters<TestIssuer["mint"]>[1] = {}) =>
   issuer.mint({ sub: "alice", ...claims }, { now: nowSeconds(), ...options });
 
-async function refusal(promise: Promise<unknown>): Promise<OidcError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(OidcError);
-  return error as OidcError;
-}
 
 /** Flips one base64url character of the segment `part` (0 header, 1 payload, 2 signature). */
 function tamper(token: string, part: number): string {

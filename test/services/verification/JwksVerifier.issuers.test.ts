@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "@jest/globals";
 import { createOidcContainer } from "../../../src/container.js";
-import { ERR_AUTH_TOKEN_INVALID, ERR_AUTH_UNAVAILABLE, OidcError } from "../../../src/errors.js";
+import { ERR_AUTH_TOKEN_INVALID, ERR_AUTH_UNAVAILABLE } from "../../../src/errors.js";
 import { verifyOidcToken } from "../../../src/verifyOidcToken.js";
 import type { TokenVerifier } from "../../../src/services/verification/JwksVerifier.js";
 import { TestIssuer } from "../../../src/testing/TestIssuer.js";
@@ -8,6 +8,7 @@ import { TOKENS } from "../../../src/tokens.js";
 import { captureLogger, manualClock, type ManualClock } from "../../fixtures/doubles.js";
 import { MetadataServer } from "../../fixtures/metadataServer.js";
 import { TrapServer } from "../../security/harness.js";
+import { refusal } from "../../fixtures/refusal.js";
 
 const SHARED_KID = "shared-kid";
 let primary: TestIssuer;
@@ -56,14 +57,6 @@ function setup(env: Record<string, string> = issuersEnv()): { verifier: TokenVer
   return { verifier: container.resolve(TOKENS.JwksVerifier), clock, now: clock.now() / 1000 };
 }
 
-async function refusal(promise: Promise<unknown>): Promise<OidcError> {
-  const error = await promise.then(
-    () => new Error("expected a refusal"),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(OidcError);
-  return error as OidcError;
-}
 
 describe("several trusted issuers", () => {
   test("each issuer's tokens verify with its own keys and rules", async () => {

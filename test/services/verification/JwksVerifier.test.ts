@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { SignJWT } from "jose";
 import { createOidcContainer } from "../../../src/container.js";
-import { ERR_AUTH_MISCONFIGURED, ERR_AUTH_TOKEN_INVALID, OidcError } from "../../../src/errors.js";
+import { ERR_AUTH_MISCONFIGURED, ERR_AUTH_TOKEN_INVALID } from "../../../src/errors.js";
 import type { TokenVerifier } from "../../../src/services/verification/JwksVerifier.js";
 import { TestIssuer } from "../../../src/testing/TestIssuer.js";
 import { TOKENS } from "../../../src/tokens.js";
 import { captureLogger, manualClock, type ManualClock } from "../../fixtures/doubles.js";
+import { refusal } from "../../fixtures/refusal.js";
 
 let issuer: TestIssuer;
 const kids: Record<"RS256" | "ES256" | "EdDSA", string> = { RS256: "", ES256: "", EdDSA: "" };
@@ -28,16 +29,6 @@ function setup(extraEnv: Record<string, string> = {}): { verifier: TokenVerifier
   return { verifier: container.resolve(TOKENS.JwksVerifier), clock, nowSeconds: clock.now() / 1000 };
 }
 
-async function refusal(promise: Promise<unknown>): Promise<OidcError> {
-  const error = await promise.then(
-    () => {
-      throw new Error("expected the token to be refused");
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(OidcError);
-  return error as OidcError;
-}
 
 async function expectInvalid(promise: Promise<unknown>, reason?: RegExp): Promise<void> {
   const error = await refusal(promise);
