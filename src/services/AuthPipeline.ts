@@ -88,7 +88,7 @@ export class AuthPipeline {
   async authenticateRequest(extract: () => string | PresentedCredential | undefined, transport: string): Promise<AuthResult> {
     // Read only when needed: a failing configuration is then asked once per request, by the verifier.
     let settings: DpopSettings | undefined;
-    const dpop = (): DpopSettings => (settings ??= this.dpopSettings());
+    const dpop = (): DpopSettings => (settings ??= dpopSettingsOf(this.config));
     try {
       const extracted = extract();
       let credential = typeof extracted === "string" ? { scheme: "Bearer" as const, token: extracted } : extracted;
@@ -178,9 +178,6 @@ export class AuthPipeline {
     }
   }
 
-  private dpopSettings(): DpopSettings {
-    return dpopSettingsOf(this.config);
-  }
 }
 
 /** The DPoP settings; their defaults when no configuration can be read (a host's own verifier may need none). */

@@ -95,18 +95,16 @@ export class JwksVerifier implements TokenVerifier {
       publishTokenCacheLookup(cached);
       return cached;
     }
-    if (config.tokenCacheSize <= 0) {
-      publishTokenCacheLookup(undefined);
-      return this.verifyFully(token, config, several, keySet);
-    }
-    const running = this.running.get(token);
-    // Shared only under the same settings: a verification under others could accept what these refuse.
+    // Shared only with the cache on, and under the same settings: a verification under others could accept what these refuse.
+    const running = config.tokenCacheSize > 0 ? this.running.get(token) : undefined;
     if (running !== undefined && running.config === config) {
       publishTokenCacheLookup(undefined, true);
       return running.claims;
     }
     publishTokenCacheLookup(undefined);
-    const entry = { config, claims: this.verifyFully(token, config, several, keySet) };
+    const claims = this.verifyFully(token, config, several, keySet);
+    if (config.tokenCacheSize <= 0) return claims;
+    const entry = { config, claims };
     this.running.set(token, entry);
     // Both outcomes clear it (a refusal is not remembered: the next request verifies again); the handler's own promise never rejects.
     const done = (): void => {
