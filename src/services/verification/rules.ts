@@ -110,7 +110,7 @@ export const SIGNATURE_RULE = Object.freeze({
 
 export const PAYLOAD_DECODE_RULE = Object.freeze({ name: "payload", requires: "a JSON object as claims set" });
 
-/** Decodes the payload of a token whose signature verified (a rule of its own: `PAYLOAD_DECODE_RULE`). */
+/** Decodes the payload (a rule of its own: `PAYLOAD_DECODE_RULE`); before the signature check only the issuer rule may read it. */
 export function decodePayload(raw: string): JWTPayload | RuleFailure {
   try {
     return decodeJwt(raw);
